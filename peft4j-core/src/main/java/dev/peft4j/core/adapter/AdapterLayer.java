@@ -1,0 +1,35 @@
+package dev.peft4j.core.adapter;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+
+/**
+ * One adapter's state for one linear slot: the per-method math (LoLDU, LoRA, ...).
+ *
+ * <p>A layer may replace the frozen base weight it sees (LoLDU and PiSSA keep a residual
+ * {@code W_res}, LoRA keeps {@code W}); {@link #residualWeight()} says which one the slot must
+ * multiply by, and {@link #forward(NDArray, NDArray)} adds the adapter path to that output.
+ */
+public interface AdapterLayer extends AutoCloseable {
+
+    /** The frozen weight [m, n] the slot multiplies by while this adapter is active and unmerged. */
+    NDArray residualWeight();
+
+    /** Returns {@code baseOut} plus this adapter's path for input {@code x} ([..., n] to [..., m]). */
+    NDArray forward(NDArray x, NDArray baseOut);
+
+    /** The dense weight [m, n] this adapter defines ({@code W_eff}), for merging. */
+    NDArray mergedWeight();
+
+    /** The tensors that train, keyed by their file name (e.g. {@code loldu_z}). */
+    Map<String, NDArray> trainableParameters();
+
+    /** Everything saved with the adapter, keyed by file name; a superset of the trainable ones. */
+    Map<String, NDArray> stateTensors(boolean portable);
+
+    /** Copies saved values (same keys as {@link #stateTensors}) into this layer. */
+    void loadState(Map<String, NDArray> state);
+
+    @Override
+    void close();
+}

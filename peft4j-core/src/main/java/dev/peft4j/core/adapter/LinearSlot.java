@@ -1,0 +1,229 @@
+package dev.peft4j.core.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A linear layer {@code y = W x + b} that can host named adapters, like peft's {@code lora_A[name]}.
+ *
+ * <p>Every linear layer of a peft4j model is a slot, so attaching an adapter never swaps modules.
+ * The base weight is kept as loaded ([m, n] = [out, in], PyTorch layout) and stays frozen unless a
+ * method (full fine-tuning) asks otherwise. With no active adapter the slot is a plain linear layer.
+ */
+public final class LinearSlot implements AutoCloseable {
+
+    private final String name;
+    private NDArray weight; // [m, n], the original base weight, exactly as loaded
+    private final NDArray bias; // [m] or null
+    private final Map<String, AdapterLayer> adapters = new LinkedHashMap<>();
+    private final List<String> active = new ArrayList<>();
+    private boolean adaptersDisabled;
+    private String mergedAdapter; // name of the adapter folded into mergedWeight, or null
+    private NDArray mergedWeight;
+
+    public LinearSlot(String name, NDArray weight, NDArray bias) {
+        if (weight.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("Linear layer " + name + " needs a 2-D weight [out, in], found shape "
+                    + weight.getShape());
+        }
+        if (bias != null && bias.getShape().size() != weight.getShape().get(0)) {
+            throw new IllegalArgumentException("Linear layer " + name + ": bias has " + bias.getShape().size()
+                    + " entries but the weight has " + weight.getShape().get(0) + " output rows");
+        }
+        this.name = name;
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /** Hugging Face module path, e.g. {@code encoder.layer.0.attention.self.query}. */
+    public String name() {
+        return name;
+    }
+
+    public long outFeatures() {
+        return weight.getShape().get(0);
+    }
+
+    public long inFeatures() {
+        return weight.getShape().get(1);
+    }
+
+    /** The original base weight [m, n]; never modified by adapters (merging keeps a separate copy). */
+    public NDArray weight() {
+        return weight;
+    }
+
+    /** Replaces the base weight (same shape), e.g. to load new values; adapters must be absent. */
+    public void replaceWeight(NDArray newWeight) {
+        if (!adapters.isEmpty()) {
+            throw new IllegalStateException("Cannot replace the base weight of " + name + " while adapters "
+                    + adapters.keySet() + " are attached; unload them first");
+        }
+        if (!newWeight.getShape().equals(weight.getShape())) {
+            throw new IllegalArgumentException("Weight for " + name + " must have shape " + weight.getShape()
+                    + ", found " + newWeight.getShape());
+        }
+        weight = newWeight;
+    }
+
+    public NDArray bias() {
+        return bias;
+    }
+
+    /** y = x W^T + b, plus the active adapters' paths. x is [..., n]. */
+    public NDArray forward(NDArray x) {
+        if (mergedWeight != null) {
+            return linear(x, mergedWeight);
+        }
+        AdapterLayer first = firstActive();
+        if (first == null) {
+            return linear(x, weight);
+        }
+        NDArray out = linear(x, first.residualWeight());
+        for (String adapterName : active) {
+            AdapterLayer layer = adapters.get(adapterName);
+            if (layer != null) {
+                out = layer.forward(x, out);
+            }
+        }
+        return out;
+    }
+
+    private AdapterLayer firstActive() {
+        if (adaptersDisabled) {
+            return null;
+        }
+        for (String adapterName : active) {
+            AdapterLayer layer = adapters.get(adapterName);
+            if (layer != null) {
+                return layer;
+            }
+        }
+        return null;
+    }
+
+    private NDArray linear(NDArray x, NDArray w) {
+        // Linear.linear calls the engine's fused torch::linear (one GEMM plus the bias add).
+        return Linear.linear(x, w, bias).singletonOrThrow();
+    }
+
+    public void add(String adapterName, AdapterLayer layer) {
+        if (adapters.containsKey(adapterName)) {
+            throw new IllegalArgumentException("Layer " + name + " already has an adapter named '" + adapterName
+                    + "'; delete it first or choose another name");
+        }
+        if (!active.isEmpty() && !adapters.isEmpty()) {
+            // Only one residual base can be active at a time: adapters that rewrite the base
+            // (LoLDU, PiSSA) are activated one at a time; see setActive.
+        }
+        adapters.put(adapterName, layer);
+    }
+
+    public boolean has(String adapterName) {
+        return adapters.containsKey(adapterName);
+    }
+
+    public AdapterLayer get(String adapterName) {
+        return adapters.get(adapterName);
+    }
+
+    public Set<String> adapterNames() {
+        return Collections.unmodifiableSet(adapters.keySet());
+    }
+
+    /** Makes exactly these adapters active (those the slot lacks are skipped, as in peft). */
+    public void setActive(List<String> names) {
+        requireUnmerged("change the active adapter");
+        active.clear();
+        active.addAll(names);
+    }
+
+    public List<String> activeAdapters() {
+        return Collections.unmodifiableList(active);
+    }
+
+    public void setAdaptersDisabled(boolean disabled) {
+        requireUnmerged("disable adapters");
+        this.adaptersDisabled = disabled;
+    }
+
+    public void delete(String adapterName) {
+        if (adapterName.equals(mergedAdapter)) {
+            throw new IllegalStateException("Adapter '" + adapterName + "' is merged into " + name
+                    + "; unmerge before deleting it");
+        }
+        AdapterLayer removed = adapters.remove(adapterName);
+        if (removed != null) {
+            removed.close();
+        }
+        active.remove(adapterName);
+    }
+
+    /** Folds the first active adapter into a merged weight; forward then is one plain GEMM. */
+    public void merge() {
+        AdapterLayer layer = firstActive();
+        if (layer == null || mergedWeight != null) {
+            return;
+        }
+        mergedWeight = layer.mergedWeight();
+        mergedWeight.setRequiresGradient(false);
+        mergedAdapter = active.stream().filter(adapters::containsKey).findFirst().orElseThrow();
+    }
+
+    public void unmerge() {
+        if (mergedWeight != null) {
+            mergedWeight.close();
+            mergedWeight = null;
+            mergedAdapter = null;
+        }
+    }
+
+    public boolean isMerged() {
+        return mergedWeight != null;
+    }
+
+    /** The weight a plain model would need to reproduce this slot's current output. */
+    public NDArray effectiveWeight() {
+        if (mergedWeight != null) {
+            return mergedWeight.duplicate();
+        }
+        AdapterLayer layer = firstActive();
+        NDArray effective = layer == null ? weight.duplicate() : layer.mergedWeight();
+        effective.attach(weight.getManager()); // outlives the adapter's tensors
+        return effective;
+    }
+
+    /** Detaches every adapter; the slot is the original linear layer again. */
+    public void unload() {
+        unmerge();
+        for (AdapterLayer layer : adapters.values()) {
+            layer.close();
+        }
+        adapters.clear();
+        active.clear();
+        adaptersDisabled = false;
+    }
+
+    private void requireUnmerged(String action) {
+        if (mergedWeight != null) {
+            throw new IllegalStateException("Layer " + name + " has adapter '" + mergedAdapter
+                    + "' merged; call unmerge() before you " + action);
+        }
+    }
+
+    public NDList baseTensors() {
+        return bias == null ? new NDList(weight) : new NDList(weight, bias);
+    }
+
+    @Override
+    public void close() {
+        unload();
+    }
+}

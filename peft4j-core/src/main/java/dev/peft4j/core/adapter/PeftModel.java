@@ -1,0 +1,382 @@
+package dev.peft4j.core.adapter;
+
+import ai.djl.ndarray.NDArray;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * A model with named adapters attached to its linear slots: what {@link Peft#wrap} returns.
+ *
+ * <p>Adapters are keyed by name (default {@code "default"}); exactly one is active at a time, as in
+ * peft's {@code set_adapter}. The wrapped model's own forward is unchanged: slots route through the
+ * active adapter. Trainable tensors are the active adapter's ({@link #trainableParameters()}), plus
+ * its modules to save.
+ */
+public final class PeftModel implements AutoCloseable {
+
+    public static final String DEFAULT_ADAPTER = "default";
+    private static final Logger LOG = Logger.getLogger(PeftModel.class.getName());
+
+    private final AdaptableModel model;
+    private final AdapterRegistry registry;
+    private final Map<String, Adapter> adapters = new LinkedHashMap<>();
+    private String activeAdapter;
+    private boolean disabled;
+
+    /** One named adapter: its config, method, the slots it lives on, and its modules to save. */
+    record Adapter(String name, AdapterConfig config, AdapterMethod method, List<LinearSlot> slots,
+            ModulesToSave modulesToSave, boolean trainable) {
+    }
+
+    PeftModel(AdaptableModel model, AdapterRegistry registry) {
+        this.model = model;
+        this.registry = registry;
+    }
+
+    public AdaptableModel model() {
+        return model;
+    }
+
+    /** Attaches a new adapter computed from the base weights and makes it active. */
+    public void addAdapter(String name, AdapterConfig config) {
+        attach(name, config, true, slot -> null);
+    }
+
+    /**
+     * Attaches an adapter; {@code savedState} gives a slot's saved tensors (null: create fresh).
+     * Package-private: adapter files use it to restore.
+     */
+    Adapter attach(String name, AdapterConfig config, boolean trainable,
+            java.util.function.Function<LinearSlot, Map<String, NDArray>> savedState) {
+        if (adapters.containsKey(name)) {
+            throw new IllegalArgumentException("An adapter named '" + name + "' already exists (have "
+                    + adapters.keySet() + "); delete it first or choose another name");
+        }
+        AdapterMethod method = registry.byId(config.methodId());
+        List<LinearSlot> targets = targetSlots(config);
+        List<String> notes = new ArrayList<>();
+        List<LinearSlot> attached = new ArrayList<>();
+        try {
+            int index = 0;
+            for (LinearSlot slot : model.linearLayers().values()) {
+                if (targets.contains(slot)) {
+                    LayerContext context = new LayerContext(name, index, notes);
+                    Map<String, NDArray> state = savedState.apply(slot);
+                    slot.add(name, state == null ? method.createLayer(config, slot, context)
+                            : method.restoreLayer(config, slot, context, state));
+                    attached.add(slot);
+                }
+                index++;
+            }
+        } catch (RuntimeException e) {
+            attached.forEach(slot -> slot.delete(name));
+            throw e;
+        }
+        if (!notes.isEmpty()) {
+            LOG.warning("Adapter '" + name + "': " + notes.size() + " layer(s) capped to min(out, in) "
+                    + "(sigma0 still uses the configured rank): " + String.join("; ", notes));
+        }
+        ModulesToSave saved = modulesToSave(config);
+        if (saved != null) {
+            saved.addAdapter(name);
+        }
+        Adapter adapter = new Adapter(name, config, method, List.copyOf(attached), saved, trainable);
+        adapters.put(name, adapter);
+        setAdapter(name);
+        return adapter;
+    }
+
+    private List<LinearSlot> targetSlots(AdapterConfig config) {
+        Map<String, LinearSlot> layers = model.linearLayers();
+        List<LinearSlot> targets = new ArrayList<>();
+        for (LinearSlot slot : layers.values()) {
+            boolean head = isHead(slot.name());
+            if (config.targetModules().matches(slot.name(), head)
+                    && !TargetModules.matchesAny(config.excludeModules(), slot.name())) {
+                targets.add(slot);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("Target modules " + config.targetModules() + " matched none of the "
+                    + layers.size() + " linear layers of " + model.modelName() + ". Its layer names end in: "
+                    + String.join(", ", TargetModules.layerNameSuffixes(layers))
+                    + ". Use e.g. targetModules(\"query\", \"value\") or \"all-linear\".");
+        }
+        return targets;
+    }
+
+    private boolean isHead(String path) {
+        for (String head : model.headModules()) {
+            if (path.equals(head) || path.startsWith(head + ".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ModulesToSave modulesToSave(AdapterConfig config) {
+        if (config.modulesToSave().isEmpty()) {
+            return null;
+        }
+        Map<String, NDArray> selected = new LinkedHashMap<>();
+        model.parameters().forEach((name, tensor) -> {
+            String module = name.substring(0, Math.max(0, name.lastIndexOf('.')));
+            if (TargetModules.matchesAny(config.modulesToSave(), module)) {
+                selected.put(name, tensor);
+            }
+        });
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException("modulesToSave " + config.modulesToSave() + " matched no parameter of "
+                    + model.modelName() + "; its heads are " + model.headModules());
+        }
+        for (Adapter other : adapters.values()) {
+            if (other.modulesToSave() != null && other.modulesToSave().tensors().keySet().equals(selected.keySet())) {
+                return other.modulesToSave();
+            }
+        }
+        return new ModulesToSave(selected);
+    }
+
+    /** Makes {@code name} the active adapter (peft's {@code set_adapter}). */
+    public void setAdapter(String name) {
+        requireAdapter(name);
+        for (LinearSlot slot : model.linearLayers().values()) {
+            slot.setActive(List.of(name));
+        }
+        activeAdapter = name;
+        applyModulesToSave();
+    }
+
+    public String activeAdapter() {
+        return activeAdapter;
+    }
+
+    public Set<String> adapterNames() {
+        return Collections.unmodifiableSet(adapters.keySet());
+    }
+
+    /** Base behaviour back: every slot ignores its adapters and saved modules hold their original values. */
+    public void disableAdapters() {
+        setDisabled(true);
+    }
+
+    public void enableAdapters() {
+        setDisabled(false);
+    }
+
+    private void setDisabled(boolean value) {
+        for (LinearSlot slot : model.linearLayers().values()) {
+            slot.setAdaptersDisabled(value);
+        }
+        disabled = value;
+        applyModulesToSave();
+    }
+
+    private void applyModulesToSave() {
+        for (Adapter adapter : adapters.values()) {
+            if (adapter.modulesToSave() != null) {
+                adapter.modulesToSave().activate(disabled || activeAdapter == null ? null : activeAdapter);
+            }
+        }
+    }
+
+    /** Removes an adapter and frees its tensors; another adapter becomes active if one is left. */
+    public void deleteAdapter(String name) {
+        Adapter adapter = requireAdapter(name);
+        for (LinearSlot slot : adapter.slots()) {
+            slot.delete(name);
+        }
+        if (adapter.modulesToSave() != null) {
+            adapter.modulesToSave().removeAdapter(name);
+        }
+        adapters.remove(name);
+        if (name.equals(activeAdapter)) {
+            activeAdapter = null;
+            if (!adapters.isEmpty()) {
+                setAdapter(adapters.keySet().iterator().next());
+            }
+        }
+    }
+
+    Adapter requireAdapter(String name) {
+        Adapter adapter = adapters.get(name);
+        if (adapter == null) {
+            throw new IllegalArgumentException("No adapter named '" + name + "'; this model has " + adapters.keySet());
+        }
+        return adapter;
+    }
+
+    Adapter adapter(String name) {
+        return requireAdapter(name);
+    }
+
+    /**
+     * Tensors that train now, keyed by peft's file names ({@code base_model.model.<path>.loldu_z},
+     * {@code base_model.model.classifier.weight}): the active adapter's and its modules to save.
+     */
+    public Map<String, NDArray> trainableParameters() {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        params.putAll(adapterParameters());
+        params.putAll(headParameters());
+        return params;
+    }
+
+    /** The active adapter's own trainable tensors (what the paper counts). */
+    public Map<String, NDArray> adapterParameters() {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
+        if (adapter == null || !adapter.trainable() || disabled) {
+            return params;
+        }
+        for (LinearSlot slot : adapter.slots()) {
+            slot.get(adapter.name()).trainableParameters()
+                    .forEach((key, tensor) -> params.put(fileKey(slot.name(), key), tensor));
+        }
+        return params;
+    }
+
+    /** The active adapter's modules to save (a head), reported apart from the adapter as the paper does. */
+    public Map<String, NDArray> headParameters() {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
+        if (adapter == null || adapter.modulesToSave() == null || !adapter.trainable() || disabled) {
+            return params;
+        }
+        adapter.modulesToSave().tensors().forEach((name, tensor) -> params.put(fileKey(name), tensor));
+        return params;
+    }
+
+    static String fileKey(String modulePath, String tensorName) {
+        return "base_model.model." + modulePath + "." + tensorName;
+    }
+
+    static String fileKey(String parameterName) {
+        return "base_model.model." + parameterName;
+    }
+
+    /** peft's one-line report, plus the head on its own line when there is one. */
+    public String trainableParametersReport() {
+        long adapterCount = count(adapterParameters());
+        long headCount = count(headParameters());
+        long all = count(model.parameters()) + adapterCount;
+        String line = String.format(java.util.Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
+                adapterCount, all, 100.0 * adapterCount / all);
+        if (headCount > 0) {
+            line += String.format(java.util.Locale.ROOT, "%nmodules_to_save params (head, trained fully, not counted above): %,d",
+                    headCount);
+        }
+        return line;
+    }
+
+    public void printTrainableParameters() {
+        printTrainableParameters(System.out);
+    }
+
+    public void printTrainableParameters(PrintStream out) {
+        out.println(trainableParametersReport());
+    }
+
+    static long count(Map<String, NDArray> tensors) {
+        long total = 0;
+        for (NDArray t : tensors.values()) {
+            total += t.getShape().size();
+        }
+        return total;
+    }
+
+    /** Folds the active adapter into each slot's weight; forward is then the plain model's cost. */
+    public void merge() {
+        model.linearLayers().values().forEach(LinearSlot::merge);
+    }
+
+    /** Undoes {@link #merge()}: slots go back to the unmerged adapter path. */
+    public void unmerge() {
+        model.linearLayers().values().forEach(LinearSlot::unmerge);
+    }
+
+    /**
+     * Writes the active adapter into the base weights and removes all adapters: the returned
+     * model is a plain model that behaves as the adapted one did (saved modules keep trained values).
+     */
+    public AdaptableModel mergeAndUnload() {
+        for (LinearSlot slot : model.linearLayers().values()) {
+            if (!slot.adapterNames().isEmpty()) {
+                NDArray merged = slot.effectiveWeight();
+                slot.unload();
+                merged.setRequiresGradient(false);
+                slot.replaceWeight(merged);
+            }
+        }
+        forgetAdapters(false);
+        return model;
+    }
+
+    /** Removes all adapters and restores the original model exactly. */
+    public AdaptableModel unload() {
+        model.linearLayers().values().forEach(LinearSlot::unload);
+        forgetAdapters(true);
+        return model;
+    }
+
+    private void forgetAdapters(boolean restoreSavedModules) {
+        for (Adapter adapter : adapters.values()) {
+            if (adapter.modulesToSave() != null) {
+                if (restoreSavedModules) {
+                    adapter.modulesToSave().restoreOriginal();
+                }
+                adapter.modulesToSave().tensors().values().forEach(t -> t.setRequiresGradient(false));
+            }
+        }
+        adapters.clear();
+        activeAdapter = null;
+        disabled = false;
+    }
+
+    /** Saves every adapter in peft's layout: {@code default} in {@code dir}, others in {@code dir/<name>}. */
+    public void save(java.nio.file.Path dir) throws java.io.IOException {
+        save(dir, SaveMode.COMPACT);
+    }
+
+    public void save(java.nio.file.Path dir, SaveMode mode) throws java.io.IOException {
+        String previous = activeAdapter;
+        for (String name : adapters.keySet()) {
+            setAdapter(name);
+            AdapterFiles.save(this, name, DEFAULT_ADAPTER.equals(name) ? dir : dir.resolve(name), mode);
+        }
+        if (previous != null) {
+            setAdapter(previous);
+        }
+    }
+
+    /**
+     * Loads a saved adapter as {@code name} and makes it active. With {@code trainable} its tensors
+     * train again (resuming); without, it is frozen for inference.
+     */
+    public void loadAdapter(java.nio.file.Path dir, String name, boolean trainable) throws java.io.IOException {
+        AdapterFiles.load(this, dir, name, trainable);
+    }
+
+    /** Loads {@code dir} onto {@code model} as adapter {@code default}. */
+    public static PeftModel load(AdaptableModel model, java.nio.file.Path dir, boolean trainable)
+            throws java.io.IOException {
+        PeftModel peft = Peft.empty(model);
+        peft.loadAdapter(dir, DEFAULT_ADAPTER, trainable);
+        return peft;
+    }
+
+    /** Writes the active adapter as a standard PEFT LoRA adapter against the unmodified base. */
+    public void exportLora(java.nio.file.Path dir) throws java.io.IOException {
+        AdapterFiles.exportLora(this, activeAdapter, dir);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

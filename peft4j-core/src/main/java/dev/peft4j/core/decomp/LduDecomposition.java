@@ -1,0 +1,434 @@
+package dev.peft4j.core.decomp;
+
+import java.util.Arrays;
+
+/**
+ * Truncated LDU decomposition of a weight {@code W [m, n]} (row-major, {@code [out, in]}): the first {@code r} steps
+ * of Gaussian elimination with partial pivoting, as LoLDU initialises its adapters
+ * (<a href="https://arxiv.org/abs/2410.13618">paper</a>).
+ *
+ * <p>Identity: {@code W = Lp·diag(d)·U' + S}, where {@code Lp = P·L[:, :r]} ({@code [m, r]}, the permutation folded
+ * into the rows), {@code d} the first {@code r} pivots (signed), {@code U'} the first {@code r} rows of {@code U}
+ * divided by their pivots ({@code [r, n]}, unit diagonal) and {@code S} the Schur complement left after {@code r}
+ * steps, in the original row order. With {@code r = min(m, n)} and a weight of full rank, {@code S = 0} and this is
+ * the full {@code W = P·L·diag(d)·U'}. Later pivots only swap rows of {@code L} and {@code P} together, so the truncated factors
+ * equal the first {@code r} columns / rows of a full LU.
+ *
+ * <p>Why hand-written: DJL's PyTorch engine has no LU, and an adapter must see the same factors wherever it loads.
+ * Java floating point is strict IEEE 754 on every JVM and machine since Java 17 (JEP 306; no fused multiply-add
+ * unless asked for), and this code sums in a fixed order on one thread, so the factors are bit-reproducible. They are
+ * computed in {@code double} and rounded once to fp32. Pivots follow LAPACK {@code getrf}: the first entry of
+ * largest absolute value in the column, in the current (swapped) row order, so the factors agree with the reference
+ * PyTorch code to fp32 rounding. Elimination is left-looking (Crout): step {@code j} computes only column {@code j}
+ * of the Schur complement for the unpivoted rows and row {@code j} of {@code U}, so the cost is
+ * {@code O((m + n) r^2)}, not the {@code O(m n min(m, n))} of a full LU.
+ *
+ * <p>Zero pivots (rank-deficient {@code W}): when the remaining column is zero, the reference divides by zero and
+ * produces NaN. Here the pivot is the first remaining row, {@code d_j = 0}, column {@code j} of {@code Lp} below it is
+ * zero and row {@code j} of {@code U'} is the unit vector {@code e_j}; {@code d_j·U'[j] = 0}, so the identity above
+ * still holds with {@code S = W - Lp·diag(d)·U'} keeping what that row did not eliminate. A pivot too small for fp32
+ * (it rounds to zero, or dividing its row by it would overflow fp32) is treated the same way, so no factor is NaN or
+ * infinite.
+ */
+public final class LduDecomposition {
+
+    private static final int RESIDUAL_TILE = 512; // columns per tile: r x 512 floats of U' stay in L2
+
+    private final String layer;
+    private final int m;
+    private final int n;
+    private final int rank;
+    private final int requestedRank;
+    private final float[] lowerPermuted; // [m, r]
+    private final float[] pivots; // [r]
+    private final float[] unitUpper; // [r, n]
+    private final int[] pivot; // [m]
+
+    private LduDecomposition(String layer, Shape shape, Elimination done) {
+        this.layer = layer;
+        this.m = shape.m;
+        this.n = shape.n;
+        this.rank = shape.rank;
+        this.requestedRank = shape.requestedRank;
+        this.lowerPermuted = done.lowerPermuted();
+        this.pivots = done.pivots();
+        this.unitUpper = done.unitUpper();
+        this.pivot = done.positions();
+    }
+
+    /**
+     * Decomposes {@code weight} ({@code [m, n]} row-major) with {@code rank} elimination steps. A rank above
+     * {@code min(m, n)} is capped to it for this layer ({@link #requestedRank()} keeps the asked value; the caller
+     * warns, and keeps {@code sigma0 = alpha / requestedRank} as the reference does).
+     *
+     * @param layerName used in error messages only
+     * @throws IllegalArgumentException for a rank below 1, a weight whose length is not {@code m * n}, or a NaN or
+     *     infinite weight
+     */
+    public static LduDecomposition truncated(String layerName, float[] weight, int m, int n, int rank) {
+        String layer = layerName == null ? "(unnamed)" : layerName;
+        if (m < 1 || n < 1) {
+            throw new IllegalArgumentException("Layer '" + layer + "': weight shape [" + m + ", " + n
+                    + "] must have at least one row and one column; pass m = out features and n = in features");
+        }
+        if (rank < 1) {
+            throw new IllegalArgumentException("Layer '" + layer + "': rank must be at least 1 but was " + rank
+                    + " (weight [" + m + ", " + n + "]); use a rank between 1 and " + Math.min(m, n));
+        }
+        checkWeight(layer, weight, m, n);
+        Shape shape = new Shape(m, n, Math.min(rank, Math.min(m, n)), rank);
+        return new LduDecomposition(layer, shape, new Elimination(layer, weight, shape).run());
+    }
+
+    /** Number of rows {@code m} (out features). */
+    public int rows() {
+        return m;
+    }
+
+    /** Number of columns {@code n} (in features). */
+    public int cols() {
+        return n;
+    }
+
+    /** Effective rank {@code r = min(requestedRank, m, n)}. */
+    public int rank() {
+        return rank;
+    }
+
+    /** The rank asked for; larger than {@link #rank()} when it was capped for this layer. */
+    public int requestedRank() {
+        return requestedRank;
+    }
+
+    /**
+     * {@code Lp = P·L[:, :r]}, {@code [m, r]} row-major. Column {@code k} is 1 in the row eliminated at step
+     * {@code k} and 0 in the rows eliminated before it (unit lower-triangular in pivot order). A copy.
+     */
+    public float[] lowerPermuted() {
+        return lowerPermuted.clone();
+    }
+
+    /** {@code d_r}, the first {@code r} pivots with their signs ({@code 0} for a zero pivot). A copy. */
+    public float[] pivots() {
+        return pivots.clone();
+    }
+
+    /** {@code U'_r}, {@code [r, n]} row-major, unit diagonal, zero below it. A copy. */
+    public float[] unitUpper() {
+        return unitUpper.clone();
+    }
+
+    /**
+     * The row permutation: {@code (P·L)[i] = L[pivot[i]]}, i.e. row {@code i} of {@code W} was eliminated at step
+     * {@code pivot[i]} when {@code pivot[i] < r}; rows never chosen get the positions {@code r..m-1} in LAPACK's
+     * swap order (a full LU may permute those further). A copy.
+     */
+    public int[] pivot() {
+        return pivot.clone();
+    }
+
+    /**
+     * {@code W - scale·Lp·diag(c)·U'_r} ({@code [m, n]}), accumulated in {@code double} from the stored fp32 factors
+     * and rounded once. LoLDU's frozen residual is {@code residual(W, c, sigma0)} with {@code c = z0} for the
+     * identity inits and {@code c = d_r} for the perturbing ones; {@code residual(W, pivots(), 1)} is the Schur
+     * complement. {@code weight} should be the decomposed weight; only its shape and finiteness are checked. Costs
+     * {@code O(m n r)}.
+     */
+    public float[] residual(float[] weight, float[] c, float scale) {
+        checkWeight(layer, weight, m, n);
+        if (c == null || c.length != rank) {
+            throw new IllegalArgumentException("Layer '" + layer + "': residual's c must have one entry per rank ("
+                    + rank + ") but has " + (c == null ? "none (null)" : c.length)
+                    + "; pass z0 or pivots() of this decomposition");
+        }
+        for (int k = 0; k < rank; k++) {
+            if (!Float.isFinite(c[k])) {
+                throw new IllegalArgumentException("Layer '" + layer + "': residual's c must be finite but c[" + k + "] = " + c[k]);
+            }
+        }
+        if (!Float.isFinite(scale)) {
+            throw new IllegalArgumentException("Layer '" + layer + "': residual's scale must be finite but was " + scale
+                    + "; pass sigma0 = alpha / rank");
+        }
+        float[] out = new float[m * n]; // [m, n]
+        double[] coef = new double[rank]; // scale * Lp[i, :] * c
+        double[] acc = new double[RESIDUAL_TILE];
+        for (int c0 = 0; c0 < n; c0 += RESIDUAL_TILE) {
+            int width = Math.min(RESIDUAL_TILE, n - c0);
+            for (int i = 0; i < m; i++) {
+                for (int k = 0; k < rank; k++) {
+                    coef[k] = (double) scale * c[k] * lowerPermuted[i * rank + k];
+                }
+                int base = i * n + c0;
+                for (int t = 0; t < width; t++) {
+                    acc[t] = weight[base + t];
+                }
+                subtractRows(acc, width, coef, c0);
+                for (int t = 0; t < width; t++) {
+                    out[base + t] = (float) acc[t];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code acc[t] -= sum_k coef[k] * U'[k, c0 + t]}, four rows of U' per pass, sum in increasing k. */
+    private void subtractRows(double[] acc, int width, double[] coef, int c0) {
+        int k = 0;
+        for (; k + 4 <= rank; k += 4) {
+            double a0 = coef[k];
+            double a1 = coef[k + 1];
+            double a2 = coef[k + 2];
+            double a3 = coef[k + 3];
+            if (a0 == 0 && a1 == 0 && a2 == 0 && a3 == 0) {
+                continue; // rows of Lp are zero right of their pivot
+            }
+            int u0 = k * n + c0;
+            int u1 = u0 + n;
+            int u2 = u1 + n;
+            int u3 = u2 + n;
+            for (int t = 0; t < width; t++) {
+                acc[t] = acc[t] - a0 * unitUpper[u0 + t] - a1 * unitUpper[u1 + t] - a2 * unitUpper[u2 + t]
+                        - a3 * unitUpper[u3 + t];
+            }
+        }
+        for (; k < rank; k++) {
+            double a = coef[k];
+            int u = k * n + c0;
+            for (int t = 0; t < width; t++) {
+                acc[t] -= a * unitUpper[u + t];
+            }
+        }
+    }
+
+    private static void checkWeight(String layer, float[] weight, int m, int n) {
+        long expected = (long) m * n;
+        if (weight == null || weight.length != expected) {
+            throw new IllegalArgumentException("Layer '" + layer + "': weight has "
+                    + (weight == null ? "no array (null)" : weight.length + " floats") + " but shape [" + m + ", "
+                    + n + "] needs " + expected + "; pass the weight row-major as [out, in] with m = out features"
+                    + " and n = in features (transpose [in, out] checkpoints first)");
+        }
+        for (int idx = 0; idx < weight.length; idx++) {
+            if (!Float.isFinite(weight[idx])) {
+                throw new IllegalArgumentException("Layer '" + layer + "': weight [" + m + ", " + n
+                        + "] must be finite but W[" + idx / n + ", " + idx % n + "] (flat index " + idx + ") is "
+                        + weight[idx] + "; check the checkpoint, or the training step that wrote it, for overflow");
+            }
+        }
+    }
+
+    private record Shape(int m, int n, int rank, int requestedRank) {
+    }
+
+    /** One left-looking elimination; state in {@code double}, rows addressed by position after LAPACK's swaps. */
+    private static final class Elimination {
+        private final String layer;
+        private final float[] w; // [m, n], untouched
+        private final int m;
+        private final int n;
+        private final int r;
+        private final int[] perm; // perm[position] = original row
+        private final double[][] lowerT; // [r][m]: column k of L, by position
+        private final double[][] upper; // [r][n]: row k of U = d_k * U'_k (zero for a zero pivot)
+        private final double[] column; // [m] column j of the Schur complement, by position
+
+        Elimination(String layer, float[] w, Shape shape) {
+            this.layer = layer;
+            this.w = w;
+            this.m = shape.m;
+            this.n = shape.n;
+            this.r = shape.rank;
+            this.perm = new int[m];
+            for (int i = 0; i < m; i++) {
+                perm[i] = i;
+            }
+            this.lowerT = new double[r][m];
+            this.upper = new double[r][n];
+            this.column = new double[m];
+        }
+
+        Elimination run() {
+            for (int j = 0; j < r; j++) {
+                step(j);
+            }
+            return this;
+        }
+
+        private void step(int j) {
+            schurColumn(j);
+            int q = firstLargest(j);
+            swap(j, q);
+            double d = column[j];
+            double[] u = upper[j];
+            schurRow(j, u);
+            double[] l = lowerT[j];
+            l[j] = 1.0;
+            if (negligible(d, u, j)) {
+                Arrays.fill(u, 0.0); // d_j U'_j = 0; rows below keep column j in S
+                return;
+            }
+            u[j] = d;
+            for (int pos = j + 1; pos < m; pos++) {
+                l[pos] = column[pos] / d; // |l| <= 1 by the pivot choice
+            }
+        }
+
+        /** {@code column[pos] = W[perm[pos], j] - sum_{k<j} L[pos, k] U[k, j]} for the unpivoted positions. */
+        private void schurColumn(int j) {
+            for (int pos = j; pos < m; pos++) {
+                column[pos] = w[perm[pos] * n + j];
+            }
+            int k = 0;
+            for (; k + 4 <= j; k += 4) {
+                double a0 = upper[k][j];
+                double a1 = upper[k + 1][j];
+                double a2 = upper[k + 2][j];
+                double a3 = upper[k + 3][j];
+                double[] l0 = lowerT[k];
+                double[] l1 = lowerT[k + 1];
+                double[] l2 = lowerT[k + 2];
+                double[] l3 = lowerT[k + 3];
+                for (int pos = j; pos < m; pos++) {
+                    column[pos] = column[pos] - a0 * l0[pos] - a1 * l1[pos] - a2 * l2[pos] - a3 * l3[pos];
+                }
+            }
+            for (; k < j; k++) {
+                double a = upper[k][j];
+                double[] l = lowerT[k];
+                for (int pos = j; pos < m; pos++) {
+                    column[pos] -= a * l[pos];
+                }
+            }
+        }
+
+        /** {@code u[c] = W[perm[j], c] - sum_{k<j} L[j, k] U[k, c]} for {@code c > j}. */
+        private void schurRow(int j, double[] u) {
+            int src = perm[j] * n;
+            for (int c = j + 1; c < n; c++) {
+                u[c] = w[src + c];
+            }
+            int k = 0;
+            for (; k + 4 <= j; k += 4) {
+                double a0 = lowerT[k][j];
+                double a1 = lowerT[k + 1][j];
+                double a2 = lowerT[k + 2][j];
+                double a3 = lowerT[k + 3][j];
+                double[] u0 = upper[k];
+                double[] u1 = upper[k + 1];
+                double[] u2 = upper[k + 2];
+                double[] u3 = upper[k + 3];
+                for (int c = j + 1; c < n; c++) {
+                    u[c] = u[c] - a0 * u0[c] - a1 * u1[c] - a2 * u2[c] - a3 * u3[c];
+                }
+            }
+            for (; k < j; k++) {
+                double a = lowerT[k][j];
+                double[] uk = upper[k];
+                for (int c = j + 1; c < n; c++) {
+                    u[c] -= a * uk[c];
+                }
+            }
+        }
+
+        /** LAPACK's {@code i_amax}: the first position of largest |value|, so ties pick the earliest row. */
+        private int firstLargest(int j) {
+            int best = j;
+            double largest = -1.0;
+            for (int pos = j; pos < m; pos++) {
+                double a = Math.abs(column[pos]);
+                if (!(a <= Double.MAX_VALUE)) {
+                    throw new IllegalArgumentException("Layer '" + layer + "': elimination step " + j
+                            + " of weight [" + m + ", " + n + "] overflowed (element growth); the weight is too"
+                            + " ill-conditioned for rank " + r + ", use a rank of at most " + Math.max(1, j));
+                }
+                if (a > largest) {
+                    largest = a;
+                    best = pos;
+                }
+            }
+            return best;
+        }
+
+        private void swap(int j, int q) {
+            if (q == j) {
+                return;
+            }
+            int row = perm[j];
+            perm[j] = perm[q];
+            perm[q] = row;
+            double v = column[j];
+            column[j] = column[q];
+            column[q] = v;
+            for (int k = 0; k < j; k++) {
+                double[] l = lowerT[k];
+                double t = l[j];
+                l[j] = l[q];
+                l[q] = t;
+            }
+        }
+
+        /** Zero, or so small that fp32 cannot hold it or its row of U' (see the class javadoc). */
+        private boolean negligible(double d, double[] u, int j) {
+            if ((float) d == 0f) {
+                return true;
+            }
+            if (!Float.isFinite((float) d)) {
+                throw new IllegalArgumentException("Layer '" + layer + "': pivot " + j + " of weight [" + m + ", "
+                        + n + "] is " + d + ", beyond fp32; the weight is too ill-conditioned for rank " + r
+                        + ", use a rank of at most " + Math.max(1, j));
+            }
+            double limit = Math.abs(d) * Float.MAX_VALUE;
+            for (int c = j + 1; c < n; c++) {
+                if (Math.abs(u[c]) > limit) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private float[] lowerPermuted() {
+            float[] out = new float[m * r]; // [m, r]
+            for (int pos = 0; pos < m; pos++) {
+                int base = perm[pos] * r;
+                for (int k = 0; k < r; k++) {
+                    out[base + k] = (float) lowerT[k][pos];
+                }
+            }
+            return out;
+        }
+
+        private float[] pivots() {
+            float[] out = new float[r];
+            for (int k = 0; k < r; k++) {
+                out[k] = (float) upper[k][k];
+            }
+            return out;
+        }
+
+        private float[] unitUpper() {
+            float[] out = new float[r * n]; // [r, n]
+            for (int k = 0; k < r; k++) {
+                double d = upper[k][k];
+                double[] u = upper[k];
+                int base = k * n;
+                out[base + k] = 1f;
+                if (d == 0) {
+                    continue;
+                }
+                for (int c = k + 1; c < n; c++) {
+                    out[base + c] = (float) (u[c] / d);
+                }
+            }
+            return out;
+        }
+
+        private int[] positions() {
+            int[] out = new int[m];
+            for (int pos = 0; pos < m; pos++) {
+                out[perm[pos]] = pos;
+            }
+            return out;
+        }
+    }
+}
