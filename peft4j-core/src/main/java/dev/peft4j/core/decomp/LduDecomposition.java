@@ -11,8 +11,8 @@ import java.util.Arrays;
  * into the rows), {@code d} the first {@code r} pivots (signed), {@code U'} the first {@code r} rows of {@code U}
  * divided by their pivots ({@code [r, n]}, unit diagonal) and {@code S} the Schur complement left after {@code r}
  * steps, in the original row order. With {@code r = min(m, n)} and a weight of full rank, {@code S = 0} and this is
- * the full {@code W = P·L·diag(d)·U'}. Later pivots only swap rows of {@code L} and {@code P} together, so the truncated factors
- * equal the first {@code r} columns / rows of a full LU.
+ * the full {@code W = P·L·diag(d)·U'}. Later pivots only swap rows of {@code L} and {@code P} together, so the
+ * truncated factors equal the first {@code r} columns / rows of a full LU.
  *
  * <p>Why hand-written: DJL's PyTorch engine has no LU, and an adapter must see the same factors wherever it loads.
  * Java floating point is strict IEEE 754 on every JVM and machine since Java 17 (JEP 306; no fused multiply-add
@@ -143,7 +143,8 @@ public final class LduDecomposition {
         }
         for (int k = 0; k < rank; k++) {
             if (!Float.isFinite(c[k])) {
-                throw new IllegalArgumentException("Layer '" + layer + "': residual's c must be finite but c[" + k + "] = " + c[k]);
+                throw new IllegalArgumentException("Layer '" + layer + "': residual's c must be finite but c[" + k
+                        + "] = " + c[k] + "; pass the z0 or pivots() that the adapter keeps");
             }
         }
         if (!Float.isFinite(scale)) {

@@ -10,16 +10,16 @@ import java.util.Random;
 import java.util.Set;
 
 /** peft's toy model (Linear 10 -> 20 -> 2 with ReLU), head {@code lin1}, random weights from a seed. */
-final class ToyMlp implements AdaptableModel {
+public final class ToyMlp implements AdaptableModel {
 
     private final NDManager manager;
     private final Map<String, LinearSlot> slots = new LinkedHashMap<>();
 
-    ToyMlp(long seed) {
+    public ToyMlp(long seed) {
         this(seed, 10, 20, 2);
     }
 
-    ToyMlp(long seed, int in, int hidden, int out) {
+    public ToyMlp(long seed, int in, int hidden, int out) {
         manager = NDManager.newBaseManager();
         Random rng = new Random(seed);
         slots.put("lin0", new LinearSlot("lin0", random(rng, hidden, in), random(rng, hidden)));
@@ -35,7 +35,7 @@ final class ToyMlp implements AdaptableModel {
         return manager.create(values, shape);
     }
 
-    NDArray forward(NDArray x) {
+    public NDArray forward(NDArray x) {
         return slots.get("lin1").forward(Activation.relu(slots.get("lin0").forward(x)));
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -116,7 +117,7 @@ class LduDecompositionPropertyTest {
             assertEquals(full.pivots()[k], ldu.pivots()[k], "pivot " + k + " bit for bit");
         }
         float[] fullUpper = full.unitUpper();
-        assertArrayEquals(java.util.Arrays.copyOf(fullUpper, r * n), upper, "U' rows bit for bit");
+        assertArrayEquals(Arrays.copyOf(fullUpper, r * n), upper, "U' rows bit for bit");
         float[] fullLower = full.lowerPermuted();
         int k0 = Math.min(m, n);
         for (int i = 0; i < m; i++) {

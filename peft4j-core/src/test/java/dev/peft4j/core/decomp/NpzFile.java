@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -92,7 +94,7 @@ final class NpzFile {
         ByteBuffer data = a.data().duplicate();
         byte[] bytes = new byte[data.remaining()];
         data.get(bytes);
-        return new String(bytes, java.nio.charset.Charset.forName("UTF-32LE")).replace("\0", "");
+        return new String(bytes, Charset.forName("UTF-32LE")).replace("\0", "");
     }
 
     private Array expect(String key, String descr) {
@@ -125,7 +127,7 @@ final class NpzFile {
         }
         String dims = find(SHAPE, header, where).trim();
         int[] shape = dims.isEmpty() ? new int[0]
-                : java.util.Arrays.stream(dims.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                : Arrays.stream(dims.split(",")).map(String::trim).filter(s -> !s.isEmpty())
                         .mapToInt(Integer::parseInt).toArray();
         ByteBuffer data = ByteBuffer.wrap(bytes, headerStart + headerLength, bytes.length - headerStart - headerLength)
                 .slice();

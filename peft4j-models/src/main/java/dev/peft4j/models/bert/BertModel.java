@@ -111,11 +111,11 @@ public final class BertModel implements AdaptableModel {
             throw new IllegalArgumentException("Input has " + seq + " tokens but " + name + " has only "
                     + config.maxPositions() + " positions; truncate with the tokenizer's max length");
         }
-        requireIdsBelow(inputIds, config.vocabSize(), "token id", "vocabulary");
-        if (tokenTypeIds != null) {
-            requireIdsBelow(tokenTypeIds, config.typeVocabSize(), "token type id", "token type table");
-        }
-        NDArray x = embed(inputIds, tokenTypeIds, training);
+        NDArray ids = inputIds.toType(DataType.INT64, false);
+        NDArray types = tokenTypeIds == null ? ids.zerosLike() : tokenTypeIds.toType(DataType.INT64, false);
+        requireIdsBelow(ids, config.vocabSize(), "token id", "vocabulary");
+        requireIdsBelow(types, config.typeVocabSize(), "token type id", "token type table");
+        NDArray x = embed(ids, types, training);
         NDArray maskBias = attentionMask == null ? null : maskBias(attentionMask);
         for (BertLayer layer : layers) {
             x = layer.forward(x, maskBias, training);
@@ -133,13 +133,10 @@ public final class BertModel implements AdaptableModel {
         }
     }
 
-    /** word + position + token type embeddings, LayerNorm, dropout: [batch, seq, hidden]. */
-    private NDArray embed(NDArray inputIds, NDArray tokenTypeIds, boolean training) {
-        NDManager batch = inputIds.getManager();
-        long seq = inputIds.getShape().get(1);
-        NDArray ids = inputIds.toType(DataType.INT64, false);
-        NDArray positions = batch.arange(0, seq, 1, DataType.INT64).reshape(1, seq); // [1, seq]
-        NDArray types = tokenTypeIds == null ? ids.zerosLike() : tokenTypeIds.toType(DataType.INT64, false);
+    /** word + position + token type embeddings (int64 ids), LayerNorm, dropout: [batch, seq, hidden]. */
+    private NDArray embed(NDArray ids, NDArray types, boolean training) {
+        long seq = ids.getShape().get(1);
+        NDArray positions = ids.getManager().arange(0, seq, 1, DataType.INT64).reshape(1, seq); // [1, seq]
         NDArray x = lookup(ids, "embeddings.word_embeddings.weight")
                 .add(lookup(positions, "embeddings.position_embeddings.weight"))
                 .add(lookup(types, "embeddings.token_type_embeddings.weight"));
@@ -170,9 +167,14 @@ public final class BertModel implements AdaptableModel {
         return slots;
     }
 
+    /** Read through the slots, so a replaced base weight shows up here too. */
     @Override
     public Map<String, NDArray> parameters() {
-        return parameters;
+        Map<String, NDArray> current = new LinkedHashMap<>(parameters);
+        for (LinearSlot slot : slots.values()) {
+            current.put(slot.name() + ".weight", slot.weight());
+        }
+        return Collections.unmodifiableMap(current);
     }
 
     /** An encoder has no head. */

@@ -41,7 +41,6 @@ public final class SequenceClassifier implements AdaptableModel {
     private final NDManager manager;
     private final LinearSlot head;
     private final Map<String, LinearSlot> slots;
-    private final Map<String, NDArray> parameters;
 
     private SequenceClassifier(BertModel encoder, Pooling pooling, int numLabels, long seed) {
         if (numLabels < 1) {
@@ -56,10 +55,6 @@ public final class SequenceClassifier implements AdaptableModel {
         Map<String, LinearSlot> allSlots = new LinkedHashMap<>(encoder.linearLayers());
         allSlots.put(HEAD, head);
         this.slots = Collections.unmodifiableMap(allSlots);
-        Map<String, NDArray> allParams = new LinkedHashMap<>(encoder.parameters());
-        allParams.put(HEAD + ".weight", head.weight());
-        allParams.put(HEAD + ".bias", head.bias());
-        this.parameters = Collections.unmodifiableMap(allParams);
     }
 
     /** Masked mean pooling, then the head. */
@@ -121,9 +116,13 @@ public final class SequenceClassifier implements AdaptableModel {
         return slots;
     }
 
+    /** The encoder's parameters, then {@code classifier.weight} and {@code classifier.bias}. */
     @Override
     public Map<String, NDArray> parameters() {
-        return parameters;
+        Map<String, NDArray> all = new LinkedHashMap<>(encoder.parameters());
+        all.put(HEAD + ".weight", head.weight());
+        all.put(HEAD + ".bias", head.bias());
+        return Collections.unmodifiableMap(all);
     }
 
     @Override

@@ -60,7 +60,8 @@ class BertModelTest {
         try (NDManager manager = NDManager.newBaseManager(); BertModel model = BertModel.randomTiny(3, manager)) {
             NDArray ids = manager.create(IDS);
             NDArray zeros = model.forward(ids, null, null, false);
-            NDArray explicitZeros = model.forward(ids, null, ids.zerosLike(), false);
+            NDArray explicitZeros = model.forward(ids.toType(ai.djl.ndarray.types.DataType.INT32, false), null,
+                    ids.zerosLike().toType(ai.djl.ndarray.types.DataType.INT32, false), false); // int32 works too
             NDArray ones = model.forward(ids, null, ids.onesLike(), false);
             assertEquals(0f, zeros.sub(explicitZeros).abs().max().getFloat(), 0f);
             assertTrue(zeros.sub(ones).abs().max().getFloat() > 1e-3f);
@@ -129,7 +130,6 @@ class BertModelTest {
             }
             assertEquals(before, managed(model.manager()), "forward/backward left tensors on the model's manager");
             assertEquals(rootBefore, managed(manager), "closed batch managers must leave nothing behind");
-            System.out.println("model manager holds " + before + " arrays, root " + rootBefore);
         }
     }
 
@@ -150,6 +150,16 @@ class BertModelTest {
                     () -> model.forward(manager.create(new long[][] {{101, 7592, 102}}), null, null, false));
             assertEquals("Input holds token ids in [101, 7592] but the vocabulary of random-bert has 100 rows; use"
                     + " the tokenizer that belongs to this model", e.getMessage());
+        }
+    }
+
+    @Test
+    void parametersFollowAReplacedSlotWeight() {
+        try (NDManager manager = NDManager.newBaseManager(); BertModel model = BertModel.randomTiny(10, manager)) {
+            String path = "encoder.layer.1.intermediate.dense";
+            NDArray replacement = model.manager().zeros(new ai.djl.ndarray.types.Shape(64, 32));
+            model.linearLayers().get(path).replaceWeight(replacement);
+            assertTrue(model.parameters().get(path + ".weight") == replacement);
         }
     }
 

@@ -20,17 +20,6 @@ final class Arff {
 
     /** The parsed file; each row holds one string per attribute, null where the value is missing. */
     record Data(String relation, List<Attribute> attributes, List<List<String>> rows) {
-
-        /** The index of the attribute called {@code name}, case-insensitive. */
-        int indexOf(String name, String source) {
-            for (int i = 0; i < attributes.size(); i++) {
-                if (attributes.get(i).name().equalsIgnoreCase(name)) {
-                    return i;
-                }
-            }
-            throw new IllegalArgumentException("ARFF " + source + " has no attribute '" + name + "'; found "
-                    + attributes.stream().map(Attribute::name).toList());
-        }
     }
 
     private final String text;

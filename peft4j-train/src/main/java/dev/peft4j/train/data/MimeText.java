@@ -36,6 +36,9 @@ final class MimeText {
     private static final Pattern INLINE_TAG =
             Pattern.compile("(?i)</?(a|b|i|u|em|strong|font|span|small|big|sub|sup)\\b[^>]*>");
     private static final Pattern ANY_TAG = Pattern.compile("<[^>]*>");
+    private static final Pattern HTML_DOCUMENT = Pattern.compile("(?i)<(html|body)[\\s>]");
+    private static final Pattern COMMON_TAG =
+            Pattern.compile("(?i)</?(p|br|div|table|tr|td|font|a|b|img|center)\\b[^>]*>");
     private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
     private static final Pattern SPACE = Pattern.compile("[\\p{Cntrl}\\s\\u00A0]+");
     private static final Map<String, String> ENTITIES = Map.ofEntries(Map.entry("nbsp", " "),
@@ -78,7 +81,9 @@ final class MimeText {
     /**
      * The Subject (RFC 2047 decoded), a space, then the body text, with all runs of white space collapsed to one
      * space. The body is the decoded text/plain content; HTML parts are used, tags stripped, only when a message
-     * or a multipart/alternative has no plain text; attachments that are not text are skipped.
+     * or a multipart/alternative has no plain text; attachments that are not text are skipped. Much 2002 spam sends
+     * HTML without declaring it (no MIME headers, or text/plain), so plain text that {@link #looksLikeHtml looks
+     * like HTML} is stripped too.
      */
     static String messageText(byte[] raw) {
         Entity message = parse(new String(raw, StandardCharsets.ISO_8859_1));
@@ -226,7 +231,20 @@ final class MimeText {
 
     private static String decodeText(Entity entity, boolean html) {
         String text = decodeCharset(transferDecoded(entity), entity.typeParameter("charset"));
-        return html ? stripHtml(text) : text;
+        return html || looksLikeHtml(text) ? stripHtml(text) : text;
+    }
+
+    /** An {@code <html>} or {@code <body>} tag, or at least three common tags such as {@code <p>} or {@code <a>}. */
+    static boolean looksLikeHtml(String text) {
+        if (HTML_DOCUMENT.matcher(text).find()) {
+            return true;
+        }
+        Matcher tags = COMMON_TAG.matcher(text);
+        int count = 0;
+        while (count < 3 && tags.find()) {
+            count++;
+        }
+        return count >= 3;
     }
 
     /** The body's bytes after undoing its Content-Transfer-Encoding (base64, quoted-printable, or none). */

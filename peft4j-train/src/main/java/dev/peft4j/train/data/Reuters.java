@@ -86,7 +86,7 @@ public final class Reuters {
      * Splits the official train set into train and validation, stratified and deterministic as
      * {@link TextDataset#split} (round {@code n * (1 - validationFraction)} per label stay in train), and keeps the
      * official test set. With 0.1 and any seed, grain gives train 1,399 (93 positive), validation 155 (10), test
-     * 604 (57); corn gives train 1,398 (40 positive), validation 156 (5), test 604 (24).
+     * 604 (57); corn gives train 1,399 (41 positive), validation 155 (4), test 604 (24).
      *
      * @param validationFraction fraction of train moved to validation, in [0, 1)
      */

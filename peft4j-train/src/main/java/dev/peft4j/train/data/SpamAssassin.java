@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -79,7 +80,7 @@ public final class SpamAssassin {
                 + "hard-ham-N or spam-N as in " + NPM_PACKAGE);
     }
 
-    private static List<Path> sortedChildren(Path dir, java.util.function.Predicate<Path> keep) throws IOException {
+    private static List<Path> sortedChildren(Path dir, Predicate<Path> keep) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("Expected the folder " + dir + " (from " + NPM_PACKAGE + "), it does not exist; "
                     + "delete the cached package and retry");

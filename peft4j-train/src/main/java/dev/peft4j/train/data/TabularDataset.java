@@ -35,7 +35,7 @@ public final class TabularDataset {
     private TabularDataset() {
     }
 
-    /** One row as read, before labels become indices; {@code where} locates it for error messages. */
+    /** One row as read, before labels become indices. */
     private record Row(String text, String textPair, String label) {
     }
 

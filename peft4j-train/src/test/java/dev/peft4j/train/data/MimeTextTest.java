@@ -145,4 +145,13 @@ class MimeTextTest {
         assertEquals("Fwd: hi inner inner body", result);
         assertTrue(!result.contains("a@b"), result);
     }
+
+    @Test
+    void undeclaredHtmlIsStripped() {
+        assertEquals("Buy now cheap", text("Subject: Buy\n\n<html><body>now <font color=red>cheap</font></body></html>\n"));
+        assertEquals("code a < b and c > d stays",
+                text("Subject: code\nContent-Type: text/plain\n\na < b and c > d stays\n"));
+        assertTrue(MimeText.looksLikeHtml("<p>one<br>two<a href=x>three</a>"));
+        assertFalse(MimeText.looksLikeHtml("use <b> for bold"));
+    }
 }

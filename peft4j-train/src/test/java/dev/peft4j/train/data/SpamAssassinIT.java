@@ -55,9 +55,9 @@ class SpamAssassinIT {
         long empty = corpus.examples().stream().filter(e -> e.text().isBlank()).count();
         System.out.printf("spam IT: %d with Return-Path, %d with base64 runs, %d with <html, %d with =3D, %d empty%n",
                 withHeaders, withBase64Noise, withHtmlTags, qpSoftBreaks, empty);
-        assertTrue(withHeaders <= 30, "forwarded messages only: " + withHeaders);
+        assertTrue(withHeaders <= 10, "forwarded messages only: " + withHeaders);
         assertTrue(withBase64Noise <= 10, "undecoded base64: " + withBase64Noise);
-        assertTrue(withHtmlTags <= 30, "unstripped HTML: " + withHtmlTags);
+        assertTrue(withHtmlTags <= 5, "unstripped HTML: " + withHtmlTags);
         assertTrue(qpSoftBreaks <= 10, "undecoded quoted-printable: " + qpSoftBreaks);
         assertEquals(0, empty);
     }

@@ -1,0 +1,88 @@
+package dev.peft4j.train.loop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.core.io.AtomicFiles;
+import dev.peft4j.core.io.SafeTensors;
+import dev.peft4j.core.io.TensorData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A resumable training state: trainable tensors, optimiser moments, the best epoch's tensors and
+ * the loop position. Each checkpoint is a fresh folder {@code checkpoint-<step>}; only after it is
+ * complete does the pointer file {@code checkpoint-latest} switch to it (atomic rename), so a kill
+ * at any moment leaves the previous checkpoint usable.
+ */
+final class Checkpoint {
+
+    static final String POINTER = "checkpoint-latest";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Where the loop stands. */
+    record Position(int epoch, int microBatch, int globalStep, double epochLossSum, int epochLossCount,
+            int bestEpoch, double bestScore, List<Map<String, Object>> history) {
+    }
+
+    private Checkpoint() {
+    }
+
+    static void save(Path outputDir, Position position, Map<String, float[]> params, Map<String, float[]> optimizer,
+            Map<String, float[]> best) throws IOException {
+        String name = "checkpoint-" + position.globalStep();
+        Path dir = outputDir.resolve(name);
+        Files.createDirectories(dir);
+        SafeTensors.write(dir.resolve("params.safetensors"), toData(params), Map.of());
+        SafeTensors.write(dir.resolve("optimizer.safetensors"), toData(optimizer), Map.of());
+        SafeTensors.write(dir.resolve("best.safetensors"), toData(best), Map.of());
+        AtomicFiles.writeString(dir.resolve("trainer_state.json"), JSON.writeValueAsString(position));
+        AtomicFiles.writeString(outputDir.resolve(POINTER), name);
+        try (Stream<Path> old = Files.list(outputDir)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith("checkpoint-")
+                    && Files.isDirectory(p) && !p.getFileName().toString().equals(name)).toList()) {
+                deleteRecursively(p);
+            }
+        }
+    }
+
+    /** The saved state, or null when {@code outputDir} has no checkpoint. */
+    static Loaded load(Path outputDir) throws IOException {
+        Path pointer = outputDir.resolve(POINTER);
+        if (!Files.exists(pointer)) {
+            return null;
+        }
+        Path dir = outputDir.resolve(Files.readString(pointer).trim());
+        Position position = JSON.readValue(dir.resolve("trainer_state.json").toFile(), Position.class);
+        return new Loaded(position, fromData(dir.resolve("params.safetensors")),
+                fromData(dir.resolve("optimizer.safetensors")), fromData(dir.resolve("best.safetensors")));
+    }
+
+    record Loaded(Position position, Map<String, float[]> params, Map<String, float[]> optimizer,
+            Map<String, float[]> best) {
+    }
+
+    /** Flat 1-D tensors: the loader restores shapes from the live parameters. */
+    private static Map<String, TensorData> toData(Map<String, float[]> values) {
+        Map<String, TensorData> data = new LinkedHashMap<>();
+        values.forEach((k, v) -> data.put(k, TensorData.ofFloats(new long[] {v.length}, v)));
+        return data;
+    }
+
+    private static Map<String, float[]> fromData(Path file) throws IOException {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        SafeTensors.read(file).tensors().forEach((k, v) -> values.put(k, v.asFloats()));
+        return values;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
