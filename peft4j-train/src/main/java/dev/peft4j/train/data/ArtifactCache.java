@@ -3,8 +3,6 @@ package dev.peft4j.train.data;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -134,7 +132,7 @@ public final class ArtifactCache {
     }
 
     /** Fetches into {@code target} once: into a temp folder first, then one atomic rename. */
-    private void fetch(String what, Path target, Fetcher fetcher) throws IOException {
+    void fetch(String what, Path target, Fetcher fetcher) throws IOException {
         if (Files.isDirectory(target)) {
             return;
         }
@@ -148,14 +146,14 @@ public final class ArtifactCache {
             Files.createDirectories(target.getParent());
             try {
                 Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                if (!Files.isDirectory(target)) {
-                    throw e;
-                }
-                // another process finished the same fetch first; its copy is complete, keep it
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("Cannot rename " + out + " to " + target + " atomically; put the cache ("
                         + root + ") on one local file system via -D" + HOME_PROPERTY + " or " + HOME_ENV, e);
+            } catch (IOException e) {
+                if (!Files.isDirectory(target)) {
+                    throw e;
+                }
+                // another process finished the same fetch first (rename onto a non-empty folder fails); keep its copy
             }
         } finally {
             deleteRecursively(temp);
@@ -209,7 +207,7 @@ public final class ArtifactCache {
     }
 
     @FunctionalInterface
-    private interface Fetcher {
+    interface Fetcher {
         /** Runs the client in {@code work} and leaves the finished cache entry's contents in {@code out}. */
         void fetch(Path work, Path out) throws IOException;
     }

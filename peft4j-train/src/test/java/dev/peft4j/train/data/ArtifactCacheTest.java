@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,5 +69,52 @@ class ArtifactCacheTest {
         String output = Subprocess.run(List.of("sh", "-c", "head -c 2000000 /dev/zero | tr '\\0' x; echo; echo done"),
                 work, "test", null);
         assertEquals(2_000_006, output.length());
+    }
+
+    @Test
+    void fetchRenamesIntoPlaceOnceAndSaysSo() throws IOException {
+        ArtifactCache cache = new ArtifactCache(dir);
+        Path target = dir.resolve("npm/x@1.0.0");
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            cache.fetch("npm package x@1.0.0", target, (work, out) -> Files.writeString(out.resolve("f"), "v1"));
+            cache.fetch("npm package x@1.0.0", target, (work, out) -> {
+                throw new AssertionError("a cached entry must not be fetched again");
+            });
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("v1", Files.readString(target.resolve("f")));
+        assertEquals("peft4j: fetching npm package x@1.0.0 into " + target + " (first use only)\n",
+                captured.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of(), children(dir.resolve(".tmp")));
+    }
+
+    @Test
+    void concurrentWinnerIsKeptAndFailedFetchLeavesNothing() throws IOException {
+        ArtifactCache cache = new ArtifactCache(dir);
+        Path target = dir.resolve("debian/y");
+        cache.fetch("Debian package y", target, (work, out) -> {
+            Files.writeString(out.resolve("f"), "loser");
+            Files.createDirectories(target);
+            Files.writeString(target.resolve("f"), "winner");
+        });
+        assertEquals("winner", Files.readString(target.resolve("f")));
+        Path other = dir.resolve("debian/z");
+        IOException e = assertThrows(IOException.class, () -> cache.fetch("Debian package z", other, (work, out) -> {
+            Files.writeString(out.resolve("partial"), "half");
+            throw new IOException("network down");
+        }));
+        assertEquals("network down", e.getMessage());
+        assertTrue(Files.notExists(other));
+        assertEquals(List.of(), children(dir.resolve(".tmp")));
+    }
+
+    private static List<Path> children(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.toList();
+        }
     }
 }

@@ -1,0 +1,47 @@
+package dev.peft4j.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code peft4j} command: one subcommand per verb. */
+@Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
+        description = "Parameter-efficient fine-tuning (LoLDU and friends) on the JVM.",
+        subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, ExportCommand.class,
+                MergeCommand.class, CommandLine.HelpCommand.class})
+public final class Peft4jCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.out);
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line: case-insensitive enums, one-line errors for bad input. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Peft4jCommand());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("peft4j: " + e.getMessage() + " (see '" + failed.getCommandSpec().qualifiedName()
+                    + " --help')");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                    || e instanceof IllegalStateException) {
+                commandLine.getErr().println("peft4j: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.peft4j.cli;
+
+import dev.peft4j.core.adapter.AdapterRegistry;
+import dev.peft4j.core.adapter.SaveMode;
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.text.FineTuneJob;
+import dev.peft4j.train.text.FineTuneRequest;
+import dev.peft4j.train.text.MethodSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code peft4j train}: fine-tune a pretrained encoder on a text task and print test metrics,
+ * trainable parameters and wall time. The defaults are the README's main job.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a pretrained encoder with a PEFT method and report test metrics.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    TaskOptions taskOptions;
+
+    @Option(names = "--method", defaultValue = "loldu",
+            description = "PEFT method id (default: ${DEFAULT-VALUE}); see 'peft4j inspect --methods'.")
+    String method;
+
+    @Option(names = {"-r", "--rank"}, defaultValue = "64", description = "Rank r (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--alpha", description = "Scale numerator; LoLDU sigma0 = alpha / r (default: alpha = r).")
+    Float alpha;
+
+    @Option(names = "--init", description = "LoLDU init: lu, uniform, normal, constant, s_uniform, s_normal, ones, zeros (default: lu).")
+    String init;
+
+    @Option(names = "--train-sigma", description = "LoLDU: train the scale sigma too.")
+    boolean trainSigma;
+
+    @Option(names = "--targets", split = ",", defaultValue = "all-linear",
+            description = "Target modules, comma-separated, or all-linear (default: ${DEFAULT-VALUE}).")
+    List<String> targets;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "Adapter learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--head-lr", defaultValue = "0.002", description = "Head learning rate (default: ${DEFAULT-VALUE}).")
+    float headLearningRate;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "Epochs; the best on validation is kept (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimiser step (default: ${DEFAULT-VALUE}).")
+    int gradientAccumulation;
+
+    @Option(names = "--warmup", defaultValue = "0.06", description = "Warm-up fraction of steps (default: ${DEFAULT-VALUE}).")
+    float warmup;
+
+    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many training examples, 0 for all (default: ${DEFAULT-VALUE}).")
+    int maxTrain;
+
+    @Option(names = "--metric", defaultValue = "accuracy", description = "Validation metric picking the best epoch: accuracy, f1, mcc (default: ${DEFAULT-VALUE}).")
+    String metric;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for data split, init, order, dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = {"-o", "--output"}, description = "Output directory: adapter, metrics.jsonl, checkpoints.")
+    Path output;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Optimiser steps between checkpoints (default: epoch ends only).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue from the latest checkpoint in --output.")
+    boolean resume;
+
+    @Option(names = "--save-mode", defaultValue = "COMPACT", description = "COMPACT or PORTABLE adapter files (default: ${DEFAULT-VALUE}).")
+    SaveMode saveMode;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!AdapterRegistry.defaultRegistry().methods().containsKey(method)) {
+            throw new IllegalArgumentException("Invalid value for option '--method': '" + method + "'; accepted: "
+                    + AdapterRegistry.defaultRegistry().methods().keySet());
+        }
+        TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
+                .optHeadLearningRate(headLearningRate).optWeightDecay(weightDecay).optBatchSize(batchSize)
+                .optGradientAccumulation(gradientAccumulation).optWarmupRatio(warmup).optSeed(seed)
+                .optSelectionMetric(metric).optOutputDir(output).optCheckpointEvery(checkpointEvery).optResume(resume)
+                .optProgress(true).build();
+        MethodSpec methodSpec = new MethodSpec(method, rank, alpha, init, targets, trainSigma, Map.of());
+        FineTuneRequest request = new FineTuneRequest(modelOptions.model, taskOptions.source(), methodSpec, trainer,
+                modelOptions.maxLength, modelOptions.pooling, maxTrain, output == null ? null : output.resolve("adapter"),
+                saveMode);
+        FineTuneJob.Report report = FineTuneJob.run(request, ArtifactCache.defaultCache());
+        print(report);
+        return 0;
+    }
+
+    static void print(FineTuneJob.Report report) {
+        var r = report.result();
+        System.out.printf(Locale.ROOT, "%nmodel %s | task %s | method %s r=%d | %d train examples, best epoch %d%n",
+                report.request().model().id(), report.request().data().label(), report.request().method().method(),
+                report.request().method().rank(), report.trainExamples(), r.bestEpoch());
+        System.out.println(report.trainableReport());
+        System.out.printf(Locale.ROOT, "test accuracy %.4f | F1 %.4f | MCC %.4f | validation accuracy %.4f%n",
+                r.test().accuracy(), r.test().f1(), r.test().mcc(), r.bestValidation().accuracy());
+        System.out.printf(Locale.ROOT, "wall time %.0f s (training %.0f s, %.1f examples/s)%n", report.totalSeconds(),
+                r.wallSeconds(), r.trainExamplesPerSecond());
+    }
+}
