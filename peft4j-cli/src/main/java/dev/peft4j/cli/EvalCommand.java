@@ -1,12 +1,62 @@
 package dev.peft4j.cli;
 
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.data.Split;
+import dev.peft4j.train.loop.Trainer;
+import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.metrics.ClassificationMetrics;
+import dev.peft4j.train.text.TrainedClassifier;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "(being written)")
+/** {@code peft4j eval}: a saved adapter's metrics on a task's test split. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a saved adapter (from 'peft4j train --output DIR': DIR/adapter) on a task.")
 final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--adapter", required = true, description = "Adapter directory (holds adapter_config.json).")
+    Path adapter;
+
+    @Mixin
+    TaskOptions taskOptions;
+
+    @Option(names = "--split", defaultValue = "test", description = "train, validation or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the data split (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Override
-    public Integer call() {
-        throw new IllegalStateException("'eval' is not available in this build yet");
+    public Integer call() throws Exception {
+        ArtifactCache cache = ArtifactCache.defaultCache();
+        Split data = taskOptions.source().load(cache, seed);
+        var examples = switch (split) {
+            case "train" -> data.train().examples();
+            case "validation" -> data.validation().examples();
+            case "test" -> data.test().examples();
+            default -> throw new IllegalArgumentException("Invalid value for option '--split': '" + split
+                    + "'; accepted: train, validation, test");
+        };
+        try (TrainedClassifier trained = TrainedClassifier.open(adapter, cache)) {
+            if (trained.args().labelNames().size() != data.train().numLabels()) {
+                throw new IllegalArgumentException("The adapter was trained with " + trained.args().labelNames().size()
+                        + " labels " + trained.args().labelNames() + " but the task has " + data.train().numLabels()
+                        + " " + data.train().labelNames() + "; evaluate it on the task it was trained for");
+            }
+            long start = System.nanoTime();
+            ClassificationMetrics metrics = new Trainer<>(trained.textClassifier(),
+                    TrainerConfig.builder().optBatchSize(batchSize).build()).evaluate(examples);
+            System.out.printf(Locale.ROOT, "%s %s (%d examples): accuracy %.4f | F1 %.4f | MCC %.4f | loss %.4f | %.1f s%n",
+                    taskOptions.source().label(), split, metrics.count(), metrics.accuracy(), metrics.f1(),
+                    metrics.mcc(), metrics.loss(), (System.nanoTime() - start) / 1e9);
+        }
+        return 0;
     }
 }

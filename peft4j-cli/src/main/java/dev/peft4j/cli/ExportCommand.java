@@ -1,12 +1,36 @@
 package dev.peft4j.cli;
 
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.text.TrainedClassifier;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-@Command(name = "export", mixinStandardHelpOptions = true, description = "(being written)")
+/** {@code peft4j export lora}: a standard PEFT LoRA adapter equal to the saved one, against the unmodified base. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a saved adapter in another format. Formats: lora.")
 final class ExportCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", description = "Target format: lora.")
+    String format;
+
+    @Option(names = "--adapter", required = true, description = "Adapter directory (holds adapter_config.json).")
+    Path adapter;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Directory for the exported adapter.")
+    Path output;
+
     @Override
-    public Integer call() {
-        throw new IllegalStateException("'export' is not available in this build yet");
+    public Integer call() throws Exception {
+        if (!"lora".equals(format)) {
+            throw new IllegalArgumentException("Unknown export format '" + format + "'; accepted: lora");
+        }
+        try (TrainedClassifier trained = TrainedClassifier.open(adapter, ArtifactCache.defaultCache())) {
+            trained.peft().exportLora(output);
+        }
+        System.out.println("wrote a LoRA adapter (peft_type LORA, lora_alpha = r) to " + output);
+        return 0;
     }
 }

@@ -1,12 +1,61 @@
 package dev.peft4j.cli;
 
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.core.adapter.AdapterMethod;
+import dev.peft4j.core.adapter.AdapterRegistry;
+import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.models.bert.BertModel;
+import dev.peft4j.models.bert.SequenceClassifier;
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.text.PretrainedEncoders;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "(being written)")
+/** {@code peft4j inspect}: a model's linear layers, their shapes, and which ones a target list selects. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "List a model's linear layers (name, [out, in]) and mark those --targets would adapt.")
 final class InspectCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--targets", split = ",", defaultValue = "all-linear",
+            description = "Target modules to check, comma-separated, or all-linear (default: ${DEFAULT-VALUE}).")
+    List<String> targets;
+
+    @Option(names = "--methods", description = "List the registered PEFT methods instead.")
+    boolean methods;
+
     @Override
-    public Integer call() {
-        throw new IllegalStateException("'inspect' is not available in this build yet");
+    public Integer call() throws Exception {
+        if (methods) {
+            for (AdapterMethod method : AdapterRegistry.defaultRegistry().methods().values()) {
+                System.out.printf("%-14s peft_type %-10s tensors %s*%n", method.id(), method.peftType(), method.prefix());
+            }
+            return 0;
+        }
+        TargetModules matcher = targets.size() == 1 && targets.get(0).equals(TargetModules.ALL_LINEAR)
+                ? TargetModules.allLinear() : TargetModules.names(targets);
+        try (NDManager manager = NDManager.newBaseManager();
+                BertModel encoder = PretrainedEncoders.encoder(modelOptions.model, ArtifactCache.defaultCache(), manager)) {
+            SequenceClassifier model = SequenceClassifier.meanPooled(encoder, 2, 0);
+            Set<String> heads = model.headModules();
+            int selected = 0;
+            for (LinearSlot slot : model.linearLayers().values()) {
+                boolean head = heads.contains(slot.name());
+                boolean targeted = matcher.matches(slot.name(), head);
+                selected += targeted ? 1 : 0;
+                System.out.printf("%s %-48s [%d, %d]%s%n", targeted ? "*" : " ", slot.name(), slot.outFeatures(),
+                        slot.inFeatures(), head ? "  (head, 2 labels here)" : "");
+            }
+            System.out.printf("%d of %d linear layers targeted by %s%n", selected, model.linearLayers().size(), targets);
+            model.close();
+        }
+        return 0;
     }
 }

@@ -51,15 +51,16 @@ final class AdapterFiles {
             slot.get(adapterName).stateTensors(mode == SaveMode.PORTABLE)
                     .forEach((key, tensor) -> tensors.put(PeftModel.fileKey(slot.name(), key), toData(tensor)));
             metadata.put(FINGERPRINT_PREFIX + slot.name(), fingerprint(slot.weight()));
-        }
-        if (adapter.modulesToSave() != null) {
-            ModulesToSave saved = adapter.modulesToSave();
-            boolean live = adapterName.equals(peft.activeAdapter());
-            saved.tensors().forEach((name, tensor) -> tensors.put(PeftModel.fileKey(name), toData(tensor)));
-            if (!live) {
-                throw new IllegalStateException("Save adapter '" + adapterName + "' while it is active (setAdapter) so "
-                        + "that its modules to save hold its own values");
+            if (slot.get(adapterName) instanceof SharedAdapterState shared) {
+                shared.sharedTensors().forEach((key, tensor) -> tensors.put(sharedKey(key), toData(tensor)));
             }
+        }
+        for (ModulesToSave saved : adapter.stores()) {
+            if (!adapterName.equals(peft.activeAdapter())) {
+                throw new IllegalStateException("Save adapter '" + adapterName + "' while it is active (setAdapter) so "
+                        + "that its modules to save and trained base parameters hold its own values");
+            }
+            saved.tensors().forEach((name, tensor) -> tensors.put(PeftModel.fileKey(name), toData(tensor)));
         }
         Path weights = dir.resolve(WEIGHTS_FILE);
         SafeTensors.write(weights, tensors, metadata);
@@ -73,7 +74,7 @@ final class AdapterFiles {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("peft_type", adapter.method().peftType());
         json.put("base_model_name_or_path", peft.model().modelName());
-        json.put("target_modules", config.targetModules().toJson());
+        json.put("target_modules", config instanceof BaseParameterSelector ? null : config.targetModules().toJson());
         json.put("exclude_modules", config.excludeModules());
         json.put("modules_to_save", config.modulesToSave().isEmpty() ? null : config.modulesToSave());
         json.putAll(config.methodFields());
@@ -125,10 +126,11 @@ final class AdapterFiles {
                         slotState.put(key, state.take(PeftModel.fileKey(slot.name(), key), shape)));
                 return slotState;
             });
-            if (adapter.modulesToSave() != null) {
-                for (Map.Entry<String, NDArray> entry : adapter.modulesToSave().tensors().entrySet()) {
+            loadSharedTensors(adapter, state);
+            for (ModulesToSave saved : adapter.stores()) {
+                for (Map.Entry<String, NDArray> entry : saved.tensors().entrySet()) {
                     NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape());
-                    adapter.modulesToSave().load(adapterName, entry.getKey(), value.toFloatArray());
+                    saved.load(adapterName, entry.getKey(), value.toFloatArray());
                 }
             }
             state.requireAllUsed();
@@ -140,6 +142,25 @@ final class AdapterFiles {
         } finally {
             state.close();
         }
+    }
+
+    /** Hands the adapter-wide tensors (VeRA's projections) to its layers, once; each declared one must be there. */
+    private static void loadSharedTensors(PeftModel.Adapter adapter, StrictState state) {
+        for (LinearSlot slot : adapter.slots()) {
+            if (slot.get(adapter.name()) instanceof SharedAdapterState shared) {
+                Map<String, NDArray> saved = new LinkedHashMap<>();
+                shared.sharedTensors().forEach((key, tensor) ->
+                        saved.put(key, state.take(sharedKey(key), tensor.getShape())));
+                if (!saved.isEmpty()) {
+                    shared.loadSharedTensors(saved);
+                }
+                return; // the tensors are shared: one layer loads them for all
+            }
+        }
+    }
+
+    static String sharedKey(String key) {
+        return "base_model." + key;
     }
 
     private static AdapterMethod methodOf(Map<String, Object> json, Path configFile) throws AdapterFormatException {
@@ -156,6 +177,11 @@ final class AdapterFiles {
     /** Writes a plain PEFT LoRA adapter (against the unmodified base) equivalent to {@code adapterName}. */
     static void exportLora(PeftModel peft, String adapterName, Path dir) throws IOException {
         PeftModel.Adapter adapter = peft.requireAdapter(adapterName);
+        if (adapter.baseParameters() != null) {
+            throw new IllegalArgumentException("Adapter '" + adapterName + "' (" + adapter.method().id()
+                    + ") trains base parameters in place, so it cannot be exported as LoRA; use mergeAndUnload "
+                    + "and save the model instead");
+        }
         Files.createDirectories(dir);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Map<String, Object> rankPattern = new LinkedHashMap<>();

@@ -29,9 +29,28 @@ public final class PeftModel implements AutoCloseable {
     private String activeAdapter;
     private boolean disabled;
 
-    /** One named adapter: its config, method, the slots it lives on, and its modules to save. */
+    /**
+     * One named adapter: its config, method, the slots it lives on, its modules to save, and the base
+     * parameters it trains in place (a {@link BaseParameterSelector}'s selection; null for slot methods).
+     */
     record Adapter(String name, AdapterConfig config, AdapterMethod method, List<LinearSlot> slots,
-            ModulesToSave modulesToSave, boolean trainable) {
+            ModulesToSave modulesToSave, ModulesToSave baseParameters, boolean trainable) {
+
+        /** Every snapshot store of this adapter (modules to save, base parameters), nulls left out. */
+        List<ModulesToSave> stores() {
+            List<ModulesToSave> stores = new ArrayList<>(2);
+            if (modulesToSave != null) {
+                stores.add(modulesToSave);
+            }
+            if (baseParameters != null) {
+                stores.add(baseParameters);
+            }
+            return stores;
+        }
+
+        boolean baseCountsAsHead() {
+            return config instanceof BaseParameterSelector selector && selector.countsAsHead();
+        }
     }
 
     PeftModel(AdaptableModel model, AdapterRegistry registry) {
@@ -59,7 +78,9 @@ public final class PeftModel implements AutoCloseable {
                     + adapters.keySet() + "); delete it first or choose another name");
         }
         AdapterMethod method = registry.byId(config.methodId());
-        List<LinearSlot> targets = targetSlots(config);
+        // Original values in every shared tensor, so that layers and new snapshots see the base.
+        adapters.values().forEach(other -> other.stores().forEach(store -> store.activate(null)));
+        List<LinearSlot> targets = config instanceof BaseParameterSelector ? List.of() : targetSlots(config);
         List<String> notes = new ArrayList<>();
         List<LinearSlot> attached = new ArrayList<>();
         try {
@@ -86,7 +107,11 @@ public final class PeftModel implements AutoCloseable {
         if (saved != null) {
             saved.addAdapter(name);
         }
-        Adapter adapter = new Adapter(name, config, method, List.copyOf(attached), saved, trainable);
+        ModulesToSave base = baseParameters(config, saved);
+        if (base != null) {
+            base.addAdapter(name);
+        }
+        Adapter adapter = new Adapter(name, config, method, List.copyOf(attached), saved, base, trainable);
         adapters.put(name, adapter);
         setAdapter(name);
         return adapter;
@@ -135,12 +160,40 @@ public final class PeftModel implements AutoCloseable {
             throw new IllegalArgumentException("modulesToSave " + config.modulesToSave() + " matched no parameter of "
                     + model.modelName() + "; its heads are " + model.headModules());
         }
+        return sharedStore(selected);
+    }
+
+    /** A store for these tensors: an existing adapter's when it holds exactly the same ones. */
+    private ModulesToSave sharedStore(Map<String, NDArray> selected) {
         for (Adapter other : adapters.values()) {
-            if (other.modulesToSave() != null && other.modulesToSave().tensors().keySet().equals(selected.keySet())) {
-                return other.modulesToSave();
+            for (ModulesToSave store : other.stores()) {
+                if (store.tensors().keySet().equals(selected.keySet())) {
+                    return store;
+                }
             }
         }
         return new ModulesToSave(selected);
+    }
+
+    /** The base parameters a {@link BaseParameterSelector} config trains in place, minus its modules to save. */
+    private ModulesToSave baseParameters(AdapterConfig config, ModulesToSave modulesToSave) {
+        if (!(config instanceof BaseParameterSelector selector)) {
+            return null;
+        }
+        Map<String, NDArray> selected = new LinkedHashMap<>();
+        model.parameters().forEach((name, tensor) -> {
+            String module = name.substring(0, Math.max(0, name.lastIndexOf('.')));
+            boolean owned = modulesToSave != null && modulesToSave.tensors().containsKey(name);
+            if (!owned && selector.selects(name, isHead(module))) {
+                selected.put(name, tensor);
+            }
+        });
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException("Method " + config.methodId() + " selected no parameter of "
+                    + model.modelName() + " to train (its heads are " + model.headModules() + ", modules to save "
+                    + config.modulesToSave() + "); choose a model with such parameters or another method");
+        }
+        return sharedStore(selected);
     }
 
     /** Makes {@code name} the active adapter (peft's {@code set_adapter}). */
@@ -179,10 +232,12 @@ public final class PeftModel implements AutoCloseable {
     }
 
     private void applyModulesToSave() {
-        for (Adapter adapter : adapters.values()) {
-            if (adapter.modulesToSave() != null) {
-                adapter.modulesToSave().activate(disabled || activeAdapter == null ? null : activeAdapter);
-            }
+        // First every store back to the originals, then the active adapter's values in: stores of
+        // different adapters may overlap (BitFit's biases inside full fine-tuning's everything).
+        adapters.values().forEach(adapter -> adapter.stores().forEach(store -> store.activate(null)));
+        Adapter active = disabled || activeAdapter == null ? null : adapters.get(activeAdapter);
+        if (active != null) {
+            active.stores().forEach(store -> store.activate(active.name()));
         }
     }
 
@@ -192,9 +247,7 @@ public final class PeftModel implements AutoCloseable {
         for (LinearSlot slot : adapter.slots()) {
             slot.delete(name);
         }
-        if (adapter.modulesToSave() != null) {
-            adapter.modulesToSave().removeAdapter(name);
-        }
+        adapter.stores().forEach(store -> store.removeAdapter(name));
         adapters.remove(name);
         if (name.equals(activeAdapter)) {
             activeAdapter = null;
@@ -238,6 +291,9 @@ public final class PeftModel implements AutoCloseable {
             slot.get(adapter.name()).trainableParameters()
                     .forEach((key, tensor) -> params.put(fileKey(slot.name(), key), tensor));
         }
+        if (adapter.baseParameters() != null && !adapter.baseCountsAsHead()) {
+            adapter.baseParameters().tensors().forEach((name, tensor) -> params.put(fileKey(name), tensor));
+        }
         return params;
     }
 
@@ -245,10 +301,15 @@ public final class PeftModel implements AutoCloseable {
     public Map<String, NDArray> headParameters() {
         Map<String, NDArray> params = new LinkedHashMap<>();
         Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
-        if (adapter == null || adapter.modulesToSave() == null || !adapter.trainable() || disabled) {
+        if (adapter == null || !adapter.trainable() || disabled) {
             return params;
         }
-        adapter.modulesToSave().tensors().forEach((name, tensor) -> params.put(fileKey(name), tensor));
+        if (adapter.modulesToSave() != null) {
+            adapter.modulesToSave().tensors().forEach((name, tensor) -> params.put(fileKey(name), tensor));
+        }
+        if (adapter.baseParameters() != null && adapter.baseCountsAsHead()) {
+            adapter.baseParameters().tensors().forEach((name, tensor) -> params.put(fileKey(name), tensor));
+        }
         return params;
     }
 
@@ -264,7 +325,10 @@ public final class PeftModel implements AutoCloseable {
     public String trainableParametersReport() {
         long adapterCount = count(adapterParameters());
         long headCount = count(headParameters());
-        long all = count(model.parameters()) + adapterCount;
+        Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
+        long inPlace = adapter == null || adapter.baseParameters() == null || adapter.baseCountsAsHead() ? 0
+                : count(adapter.baseParameters().tensors());
+        long all = count(model.parameters()) + adapterCount - inPlace; // in-place ones are model parameters already
         String line = String.format(java.util.Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
                 adapterCount, all, 100.0 * adapterCount / all);
         if (headCount > 0) {
@@ -326,11 +390,11 @@ public final class PeftModel implements AutoCloseable {
 
     private void forgetAdapters(boolean restoreSavedModules) {
         for (Adapter adapter : adapters.values()) {
-            if (adapter.modulesToSave() != null) {
+            for (ModulesToSave store : adapter.stores()) {
                 if (restoreSavedModules) {
-                    adapter.modulesToSave().restoreOriginal();
+                    store.restoreOriginal();
                 }
-                adapter.modulesToSave().tensors().values().forEach(t -> t.setRequiresGradient(false));
+                store.tensors().values().forEach(t -> t.setRequiresGradient(false));
             }
         }
         adapters.clear();

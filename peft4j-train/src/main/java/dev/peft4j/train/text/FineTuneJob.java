@@ -50,6 +50,8 @@ public final class FineTuneJob {
                     .fit(train, split.validation().examples(), split.test().examples());
             if (request.adapterDir() != null && !result.stopped()) {
                 peft.save(request.adapterDir(), request.saveMode());
+                new TrainingArgs(request.model().id(), request.data().label(), request.maxLength(),
+                        request.pooling().name(), split.train().labelNames()).save(request.adapterDir());
             }
             classifier.close();
             return new Report(request, result, trainable, (System.nanoTime() - start) / 1e9, train.size());

@@ -1,0 +1,64 @@
+package dev.peft4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peft4j.core.io.SafeTensors;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train -> eval -> export -> merge through the command line, on real MiniLM weights and a user CSV. */
+class CliEndToEndIT {
+
+    @Test
+    void trainEvalExportMerge(@TempDir Path tmp) throws Exception {
+        Path csv = tmp.resolve("reviews.csv");
+        List<String> lines = new ArrayList<>(List.of("review,sentiment"));
+        String[] good = {"great product, works perfectly", "I love it, excellent quality", "wonderful and fast"};
+        String[] bad = {"terrible, broke after a day", "awful quality, want a refund", "horrible and slow"};
+        Random rng = new Random(1);
+        for (int i = 0; i < 40; i++) {
+            lines.add("\"" + good[rng.nextInt(3)] + " #" + i + "\",positive");
+            lines.add("\"" + bad[rng.nextInt(3)] + " #" + i + "\",negative");
+        }
+        Files.write(csv, lines);
+        Path out = tmp.resolve("run");
+        String trainOut = run("train", "--data", csv.toString(), "--text-column", "review", "--label-column",
+                "sentiment", "--max-length", "16", "--epochs", "2", "--batch-size", "8", "--rank", "8",
+                "--targets", "query,value", "-o", out.toString());
+        assertTrue(trainOut.contains("trainable params: 96 ||"), trainOut); // 6 layers x 2 targets x r=8
+        assertTrue(Files.exists(out.resolve("adapter/adapter_config.json")));
+        assertTrue(Files.exists(out.resolve("metrics.jsonl")));
+
+        String evalOut = run("eval", "--adapter", out.resolve("adapter").toString(), "--data", csv.toString(),
+                "--text-column", "review", "--label-column", "sentiment");
+        assertTrue(evalOut.contains("test (8 examples): accuracy"), evalOut);
+
+        run("export", "lora", "--adapter", out.resolve("adapter").toString(), "-o", tmp.resolve("lora").toString());
+        assertTrue(SafeTensors.read(tmp.resolve("lora/adapter_model.safetensors")).tensors()
+                .containsKey("base_model.model.encoder.layer.0.attention.self.query.lora_A.weight"));
+
+        run("merge", "--adapter", out.resolve("adapter").toString(), "-o", tmp.resolve("merged").toString());
+        assertTrue(SafeTensors.read(tmp.resolve("merged/model.safetensors")).tensors()
+                .containsKey("encoder.layer.5.output.dense.weight"));
+    }
+
+    private static String run(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true));
+        try {
+            assertEquals(0, Peft4jCommand.commandLine().execute(args), String.join(" ", args));
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString();
+    }
+}

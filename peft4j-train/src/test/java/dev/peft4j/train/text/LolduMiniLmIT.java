@@ -1,0 +1,152 @@
+package dev.peft4j.train.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.core.adapter.Peft;
+import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.core.io.SafeTensors;
+import dev.peft4j.core.io.TensorData;
+import dev.peft4j.core.method.loldu.LolduConfig;
+import dev.peft4j.models.bert.BertModel;
+import dev.peft4j.models.bert.BertTokenizer;
+import dev.peft4j.models.bert.PretrainedModel;
+import dev.peft4j.models.bert.SequenceClassifier;
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.data.Datasets;
+import dev.peft4j.train.data.Split;
+import dev.peft4j.train.data.TextExample;
+import dev.peft4j.train.loop.TrainResult;
+import dev.peft4j.train.loop.Trainer;
+import dev.peft4j.train.loop.TrainerConfig;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LoLDU on the real all-MiniLM-L6-v2 weights and real SpamAssassin e-mails. */
+class LolduMiniLmIT {
+
+    static NDManager manager;
+    static BertModel encoder;
+    static BertTokenizer tokenizer;
+    static List<String> sentences = List.of("LoLDU trains only a diagonal.",
+            "Free money!!! Click here to claim your prize now", "The meeting moved to Thursday at ten.");
+
+    @BeforeAll
+    static void load() throws Exception {
+        ArtifactCache cache = ArtifactCache.defaultCache();
+        manager = NDManager.newBaseManager();
+        encoder = PretrainedEncoders.encoder(PretrainedModel.ALL_MINILM_L6_V2, cache, manager);
+        tokenizer = PretrainedEncoders.tokenizer(PretrainedModel.ALL_MINILM_L6_V2, cache, 64);
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+        encoder.close();
+        manager.close();
+    }
+
+    private static float[] hidden() {
+        try (NDManager batch = manager.newSubManager()) {
+            NDList in = tokenizer.encode(sentences).toNDList(batch);
+            return encoder.forward(in.get(0), in.get(1), in.get(2), false).toFloatArray();
+        }
+    }
+
+    private static double maxRelativeDiff(float[] expected, float[] actual) {
+        double maxAbs = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
+        }
+        return maxDiff / maxAbs;
+    }
+
+    @Test
+    void identityAtInitAndExactUnloadOnRealWeights() {
+        float[] base = hidden();
+        SequenceClassifier classifier = SequenceClassifier.meanPooled(encoder, 2, 1);
+        PeftModel peft = Peft.wrap(classifier, LolduConfig.builder().setRank(64)
+                .optTargetModules(TargetModules.allLinear()).build());
+        try {
+            assertEquals(36 * 64, PeftModel.class.cast(peft).adapterParameters().values().stream()
+                .mapToLong(t -> t.getShape().size()).sum(), "6 layers x 6 linear x r");
+        double diff = maxRelativeDiff(base, hidden());
+        assertTrue(diff < 1e-5, "identity at init: max relative diff " + diff);
+        peft.unload();
+            assertArrayEquals(base, hidden(), 0f, "unload restores the original weights exactly");
+        } finally {
+            classifier.close();
+        }
+    }
+
+    @Test
+    void trainingLowersTheLossAndTheLoraExportReproducesTheModel(@TempDir Path tmp) throws Exception {
+        Split spam = Datasets.byName("spam", ArtifactCache.defaultCache(), 42);
+        List<TextExample> train = FineTuneJob.limit(spam.train().examples(), 160, 1);
+        List<TextExample> val = spam.validation().examples().subList(0, 96);
+        SequenceClassifier classifier = SequenceClassifier.meanPooled(encoder, 2, 7);
+        PeftModel peft = Peft.wrap(classifier, LolduConfig.builder().setRank(64)
+                .optTargetModules(TargetModules.allLinear()).optModulesToSave("classifier").build());
+        try {
+            trainAndExport(classifier, peft, train, val, tmp);
+        } finally {
+            classifier.close();
+        }
+    }
+
+    private static void trainAndExport(SequenceClassifier classifier, PeftModel peft, List<TextExample> train,
+            List<TextExample> val, Path tmp) throws Exception {
+        TextClassifier text = new TextClassifier(tokenizer, classifier, peft);
+        TrainerConfig config = TrainerConfig.builder().optEpochs(2).optBatchSize(16).optLearningRate(0.003f)
+                .optHeadLearningRate(0.002f).optSeed(3).build();
+        Trainer<TextExample> trainer = new Trainer<>(text, config);
+        double before = trainer.evaluate(val).loss();
+        TrainResult result = trainer.fit(train, val, val);
+        assertTrue(result.test().loss() < 0.8 * before, "validation loss " + before + " -> " + result.test().loss());
+        assertTrue(result.test().accuracy() > 0.8, "accuracy " + result.test().accuracy());
+
+        float[] adapted = logits(classifier);
+        peft.exportLora(tmp);
+        peft.unload();
+        SafeTensors.Loaded lora = SafeTensors.read(tmp.resolve("adapter_model.safetensors"));
+        try (NDManager m = manager.newSubManager()) {
+            for (LinearSlot slot : classifier.linearLayers().values()) {
+                String key = "base_model.model." + slot.name();
+                TensorData a = lora.tensors().get(key + ".lora_A.weight");
+                TensorData b = lora.tensors().get(key + ".lora_B.weight");
+                NDArray weight = slot.weight();
+                if (a != null) {
+                    NDArray merged = weight.add(m.create(b.asFloats(), new Shape(b.shape()))
+                            .matMul(m.create(a.asFloats(), new Shape(a.shape()))));
+                    merged.attach(weight.getManager());
+                    slot.replaceWeight(merged);
+                } else if (lora.tensors().containsKey(key + ".weight")) {
+                    slot.weight().set(lora.tensors().get(key + ".weight").asFloats());
+                    slot.bias().set(lora.tensors().get(key + ".bias").asFloats());
+                }
+            }
+        }
+        double diff = maxRelativeDiff(adapted, logits(classifier));
+        assertTrue(diff < 1e-4, "W + B A reproduces the adapted logits: max relative diff " + diff);
+    }
+
+    private static float[] logits(SequenceClassifier classifier) {
+        try (NDManager batch = manager.newSubManager()) {
+            NDList in = tokenizer.encode(sentences).toNDList(batch);
+            return classifier.forward(in.get(0), in.get(1), in.get(2), false).toFloatArray();
+        }
+    }
+}
