@@ -2,7 +2,10 @@ package dev.peft4j.cli;
 
 import dev.peft4j.core.adapter.AdapterRegistry;
 import dev.peft4j.core.adapter.SaveMode;
+import dev.peft4j.core.io.AtomicFiles;
 import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.experiments.CellResult;
+import dev.peft4j.train.experiments.RunMeasurements;
 import dev.peft4j.train.loop.TrainerConfig;
 import dev.peft4j.train.text.FineTuneJob;
 import dev.peft4j.train.text.FineTuneRequest;
@@ -90,6 +93,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the latest checkpoint in --output.")
     boolean resume;
 
+    @Option(names = "--method-arg", description = "Extra method field in peft's spelling, e.g. n_frequency=1000 (repeatable).")
+    Map<String, String> methodArgs = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--result-json", description = "Also write the result as JSON to this file (used by 'experiment').")
+    Path resultJson;
+
+    @Option(names = "--label", defaultValue = "", description = "Row label recorded in --result-json.")
+    String label;
+
+    @Option(names = "--group", defaultValue = "main", description = "Row group recorded in --result-json.")
+    String group;
+
     @Option(names = "--save-mode", defaultValue = "COMPACT", description = "COMPACT or PORTABLE adapter files (default: ${DEFAULT-VALUE}).")
     SaveMode saveMode;
 
@@ -104,13 +119,36 @@ final class TrainCommand implements Callable<Integer> {
                 .optGradientAccumulation(gradientAccumulation).optWarmupRatio(warmup).optSeed(seed)
                 .optSelectionMetric(metric).optOutputDir(output).optCheckpointEvery(checkpointEvery).optResume(resume)
                 .optProgress(true).build();
-        MethodSpec methodSpec = new MethodSpec(method, rank, alpha, init, targets, trainSigma, Map.of());
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        methodArgs.forEach((k, v) -> extra.put(k, parseNumber(v)));
+        MethodSpec methodSpec = new MethodSpec(method, rank, alpha, init, targets, trainSigma, extra);
         FineTuneRequest request = new FineTuneRequest(modelOptions.model, taskOptions.source(), methodSpec, trainer,
                 modelOptions.maxLength, modelOptions.pooling, maxTrain, output == null ? null : output.resolve("adapter"),
                 saveMode);
         FineTuneJob.Report report = FineTuneJob.run(request, ArtifactCache.defaultCache());
         print(report);
+        if (resultJson != null) {
+            writeResult(report);
+        }
         return 0;
+    }
+
+    private static Object parseNumber(String value) {
+        try {
+            return value.contains(".") ? (Object) Double.parseDouble(value) : (Object) Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return value;
+        }
+    }
+
+    private void writeResult(FineTuneJob.Report report) throws java.io.IOException {
+        var r = report.result();
+        CellResult cell = new CellResult(label.isEmpty() ? method : label, group, taskOptions.source().label(), seed,
+                metric, r.test().get(metric), r.test().accuracy(), r.test().f1(), r.bestEpoch(), r.adapterParameters(),
+                r.headParameters(), r.wallSeconds(), r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
+                output == null ? 0 : RunMeasurements.adapterBytes(output.resolve("adapter")));
+        java.nio.file.Files.createDirectories(resultJson.toAbsolutePath().getParent());
+        AtomicFiles.writeString(resultJson, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(cell));
     }
 
     static void print(FineTuneJob.Report report) {

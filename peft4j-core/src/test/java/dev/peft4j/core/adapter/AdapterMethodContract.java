@@ -74,8 +74,15 @@ abstract class AdapterMethodContract {
         });
     }
 
+    /** A loss linear in the output (fixed weights per output), so fp32 rounding stays small against its slope. */
+    private static NDArray loss(NDArray output) {
+        NDArray weights = output.getManager().arange(1f, 1f + output.getShape().size())
+                .reshape(output.getShape()).mul(0.37f).sin();
+        return output.mul(weights).sum();
+    }
+
     private static float loss(ToyMlp model, NDArray x) {
-        return model.forward(x).square().sum().getFloat();
+        return loss(model.forward(x)).getFloat();
     }
 
     @Test
@@ -266,28 +273,41 @@ abstract class AdapterMethodContract {
             NDArray x = m.create(input(m), new Shape(4, 10));
             Map<String, float[]> analytic = new LinkedHashMap<>();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(model.forward(x).square().sum());
+                gc.backward(loss(model.forward(x)));
                 trainable.forEach((name, t) -> analytic.put(name, t.getGradient().toFloatArray()));
             }
-            double eps = 1e-2;
             trainable.forEach((name, t) -> {
-                float[] v0 = t.toFloatArray();
                 for (int k = 0; k < 3; k++) {
-                    int i = (int) ((long) k * v0.length / 3);
-                    double[] losses = new double[2];
-                    for (int s = 0; s < 2; s++) {
-                        float[] v = v0.clone();
-                        v[i] += (float) (s == 0 ? eps : -eps);
-                        ModulesToSave.overwrite(t, v);
-                        losses[s] = loss(model, x);
+                    int i = (int) ((long) k * t.getShape().size() / 3);
+                    double expected = analytic.get(name)[i];
+                    // Three step sizes: a ReLU kink within one step of the point spoils a central difference
+                    // (the loss is otherwise linear in most tensors), rarely all three; fp32 rounding limits
+                    // how small the step can be.
+                    StringBuilder seen = new StringBuilder();
+                    boolean matched = false;
+                    for (double eps : new double[] {1e-2, 1e-3, 1e-4}) {
+                        double numeric = centralDifference(model, x, t, i, eps);
+                        matched |= Math.abs(numeric - expected) <= 2e-2 * Math.max(1, Math.abs(numeric));
+                        seen.append(' ').append(numeric).append(" (step ").append(eps).append(')');
                     }
-                    ModulesToSave.overwrite(t, v0);
-                    double numeric = (losses[0] - losses[1]) / (2 * eps);
-                    assertEquals(numeric, analytic.get(name)[i], 2e-2 * Math.max(1, Math.abs(numeric)),
-                            "dL/d" + name + "[" + i + "]");
+                    assertTrue(matched, "dL/d" + name + "[" + i + "]: autograd " + expected + ", finite differences"
+                            + seen);
                 }
             });
         }
+    }
+
+    private static double centralDifference(ToyMlp model, NDArray x, NDArray tensor, int index, double eps) {
+        float[] v0 = tensor.toFloatArray();
+        double[] losses = new double[2];
+        for (int s = 0; s < 2; s++) {
+            float[] v = v0.clone();
+            v[index] += (float) (s == 0 ? eps : -eps);
+            ModulesToSave.overwrite(tensor, v);
+            losses[s] = loss(model, x);
+        }
+        ModulesToSave.overwrite(tensor, v0);
+        return (losses[0] - losses[1]) / (2 * eps);
     }
 
     @Test

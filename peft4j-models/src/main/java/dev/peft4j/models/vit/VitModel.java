@@ -1,0 +1,243 @@
+package dev.peft4j.models.vit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.LinearSlot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A Vision Transformer classifier (Hugging Face's {@code ViTForImageClassification}, without the {@code vit.}
+ * prefix): flattened patches through the linear slot {@code embeddings.patch_embeddings.projection} (a
+ * stride-patch convolution is exactly that), a class token, learned position embeddings, pre-LayerNorm blocks,
+ * a final LayerNorm and the head slot {@code classifier} on the class token. Every linear layer is a
+ * {@link LinearSlot}: {@code encoder.layer.N.attention.attention.query|key|value},
+ * {@code encoder.layer.N.attention.output.dense}, {@code encoder.layer.N.intermediate.dense},
+ * {@code encoder.layer.N.output.dense}; so {@code targetModules("query", "value")} and {@code all-linear} target
+ * it exactly as they target the text encoder. All parameters start frozen.
+ *
+ * <p>The model owns a sub-manager of the one it is created with; the activations of {@link #forward} are
+ * attached to the manager of the input, so a caller that opens one manager per batch frees each step's memory
+ * when it closes it.
+ */
+public final class VitModel implements AdaptableModel {
+
+    private final VitConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters;
+    private final Map<String, LinearSlot> slots;
+    private final LinearSlot patchEmbedding;
+    private final LinearSlot head;
+    private final List<VitLayer> layers;
+
+    private VitModel(VitConfig config, NDManager manager, Map<String, NDArray> parameters) {
+        this.config = config;
+        this.manager = manager;
+        this.parameters = Collections.unmodifiableMap(parameters);
+        Map<String, LinearSlot> linear = new LinkedHashMap<>();
+        this.patchEmbedding = slot(VitWeights.PATCH, parameters, linear);
+        List<VitLayer> built = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            String prefix = "encoder.layer." + i + ".";
+            for (String module : VitWeights.LAYER_LINEARS) {
+                slot(prefix + module, parameters, linear);
+            }
+            built.add(new VitLayer(config, prefix, linear, parameters));
+        }
+        this.head = slot(VitWeights.HEAD, parameters, linear);
+        this.slots = Collections.unmodifiableMap(linear);
+        this.layers = List.copyOf(built);
+    }
+
+    private static LinearSlot slot(String path, Map<String, NDArray> params, Map<String, LinearSlot> into) {
+        LinearSlot slot = new LinearSlot(path, params.get(path + ".weight"), params.get(path + ".bias"));
+        into.put(path, slot);
+        return slot;
+    }
+
+    /** A randomly initialised ViT (Hugging Face's init: truncated N(0, 0.02), zero biases) from a seed. */
+    public static VitModel random(VitConfig config, long seed, NDManager parent) {
+        NDManager manager = parent.newSubManager();
+        try {
+            return new VitModel(config, manager, VitWeights.random(config, seed, manager));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The unit tests' model ({@link VitConfig#tiny()}). */
+    public static VitModel randomTiny(long seed, NDManager parent) {
+        return random(VitConfig.tiny(), seed, parent);
+    }
+
+    /** Loads {@code dir/config.json} and {@code dir/model.safetensors}, head included; every tensor is checked. */
+    public static VitModel load(Path dir, NDManager parent) throws IOException {
+        VitConfig config = VitConfig.load(dir);
+        NDManager manager = parent.newSubManager();
+        try {
+            return new VitModel(config, manager, VitWeights.load(weightsFile(dir), config, Set.of(), manager));
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads the backbone from {@code dir} and puts a fresh head for {@code numLabels} classes on it (truncated
+     * N(0, 0.02) from {@code seed}, zero bias): the starting point of transfer to a new task. The saved head is
+     * not read.
+     */
+    public static VitModel loadWithNewHead(Path dir, int numLabels, long seed, NDManager parent) throws IOException {
+        VitConfig config = VitConfig.load(dir).withNumLabels(numLabels);
+        NDManager manager = parent.newSubManager();
+        try {
+            Map<String, NDArray> params = VitWeights.load(weightsFile(dir), config,
+                    Set.of(VitWeights.HEAD + ".weight", VitWeights.HEAD + ".bias"), manager);
+            Random random = new Random(seed);
+            for (String name : List.of(VitWeights.HEAD + ".weight", VitWeights.HEAD + ".bias")) {
+                params.put(name, VitWeights.initial(name, new Shape(VitWeights.shapes(config).get(name)), random,
+                        manager));
+            }
+            return new VitModel(config, manager, params);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static Path weightsFile(Path dir) throws IOException {
+        Path file = dir.resolve(VitWeights.WEIGHTS_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("No " + VitWeights.WEIGHTS_FILE + " in " + dir + ": expected a ViT saved by "
+                    + "VitModel.save or 'peft4j pretrain vit -o DIR'");
+        }
+        return file;
+    }
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} (every parameter, fp32, Hugging Face names) into
+     * {@code dir}, atomically per file. Saves the base weights: merge or unload adapters first.
+     */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        VitWeights.save(parameters(), dir.resolve(VitWeights.WEIGHTS_FILE));
+        config.save(dir);
+    }
+
+    public VitConfig config() {
+        return config;
+    }
+
+    /**
+     * Logits [batch, numLabels].
+     *
+     * @param images [batch, channels * size * size] or [batch, channels, size, size], float, normalised
+     * @param training applies dropout when true
+     */
+    public NDArray forward(NDArray images, boolean training) {
+        NDArray x = classToken(images, training);
+        return head.forward(x);
+    }
+
+    /** The final LayerNorm's class-token vector [batch, hidden]: what the head reads. */
+    public NDArray classToken(NDArray images, boolean training) {
+        NDArray x = embed(patches(images), training);
+        for (VitLayer layer : layers) {
+            x = layer.forward(x, training);
+        }
+        NDArray normed = VitLayer.layerNorm(x, parameters.get("layernorm.weight"), parameters.get("layernorm.bias"),
+                config);
+        return normed.get(new NDIndex(":, 0, :"));
+    }
+
+    /** [batch, C*S*S] or [batch, C, S, S] -> [batch, patches, C*P*P], patches row by row, each in (C, P, P) order. */
+    NDArray patches(NDArray images) {
+        long batch = images.getShape().get(0);
+        int c = config.numChannels();
+        int s = config.imageSize();
+        Shape flat = new Shape(batch, (long) c * s * s);
+        Shape square = new Shape(batch, c, s, s);
+        if (!images.getShape().equals(flat) && !images.getShape().equals(square)) {
+            throw new IllegalArgumentException("Images must be [batch, " + c * s * s + "] or [batch, " + c + ", " + s
+                    + ", " + s + "] for this ViT, found shape " + images.getShape() + "; resize or pad to " + s + " x "
+                    + s + " pixels");
+        }
+        int p = config.patchSize();
+        int side = s / p;
+        return images.toType(DataType.FLOAT32, false).reshape(batch, c, side, p, side, p)
+                .transpose(0, 2, 4, 1, 3, 5).reshape(batch, (long) side * side, config.patchDim());
+    }
+
+    /** Patch projection, class token in front, position embeddings, dropout: [batch, patches + 1, hidden]. */
+    private NDArray embed(NDArray patches, boolean training) {
+        NDArray tokens = patchEmbedding.forward(patches); // [batch, patches, hidden]
+        // zerosLike keeps the broadcast class token on the batch's manager, not the model's
+        NDArray cls = tokens.get(new NDIndex(":, :1, :")).zerosLike().add(parameters.get(VitWeights.CLS_TOKEN));
+        NDArray x = NDArrays.concat(new NDList(cls, tokens), 1).add(parameters.get(VitWeights.POSITIONS));
+        return VitLayer.dropout(x, config.hiddenDropout(), training);
+    }
+
+    public int numLabels() {
+        return config.numLabels();
+    }
+
+    /** The head slot {@code classifier} [numLabels, hidden]. */
+    public LinearSlot head() {
+        return head;
+    }
+
+    @Override
+    public String modelName() {
+        return "VitModel";
+    }
+
+    /** Patch projection, the blocks' linear layers, then {@code classifier}. */
+    @Override
+    public Map<String, LinearSlot> linearLayers() {
+        return slots;
+    }
+
+    /** Read through the slots, so a replaced base weight shows up here too. */
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> current = new LinkedHashMap<>(parameters);
+        for (LinearSlot slot : slots.values()) {
+            current.put(slot.name() + ".weight", slot.weight());
+        }
+        return Collections.unmodifiableMap(current);
+    }
+
+    @Override
+    public Set<String> headModules() {
+        return Set.of(VitWeights.HEAD);
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Detaches all adapters and frees every tensor of the model. */
+    @Override
+    public void close() {
+        for (LinearSlot slot : slots.values()) {
+            slot.close();
+        }
+        manager.close();
+    }
+}

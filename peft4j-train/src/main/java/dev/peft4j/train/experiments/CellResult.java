@@ -1,0 +1,15 @@
+package dev.peft4j.train.experiments;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One finished run of the grid: a method row on a task with a seed. Written as
+ * {@code cells/<id>.json} so that a re-run skips it.
+ */
+public record CellResult(String label, String group, String task, long seed, String metric,
+        @JsonProperty("score") double score, @JsonProperty("test_accuracy") double testAccuracy,
+        @JsonProperty("test_f1") double testF1, @JsonProperty("best_epoch") int bestEpoch,
+        @JsonProperty("adapter_params") long adapterParams, @JsonProperty("head_params") long headParams,
+        @JsonProperty("wall_seconds") double wallSeconds, @JsonProperty("examples_per_second") double examplesPerSecond,
+        @JsonProperty("peak_rss_mb") double peakRssMb, @JsonProperty("adapter_bytes") long adapterBytes) {
+}

@@ -1,0 +1,107 @@
+package dev.peft4j.train.experiments;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An experiment grid: methods x tasks x seeds on one model, with shared training defaults that
+ * each method row may override. Read from JSON (see the presets in {@code experiments/}).
+ *
+ * @param name a short name for the report
+ * @param model pretrained encoder id
+ * @param tasks built-in task names
+ * @param metrics the reported (and best-epoch) metric per task: accuracy, f1 or mcc; default accuracy
+ * @param seeds at least 3 for medians
+ * @param defaults training knobs shared by all rows
+ * @param methods the rows of the table
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record ExperimentConfig(String name, String model, List<String> tasks, Map<String, String> metrics,
+        List<Long> seeds, Defaults defaults, List<MethodRow> methods) {
+
+    public ExperimentConfig {
+        require(name != null && !name.isBlank(), "name is missing");
+        require(model != null, "model is missing (e.g. \"all-minilm-l6-v2\")");
+        require(tasks != null && !tasks.isEmpty(), "tasks is empty (e.g. [\"spam\", \"reuters-grain\"])");
+        require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
+        require(methods != null && !methods.isEmpty(), "methods is empty");
+        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f) : defaults;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("Experiment config: " + message);
+        }
+    }
+
+    public String metricFor(String task) {
+        return metrics.getOrDefault(task, "accuracy");
+    }
+
+    /** Training knobs shared by every row. */
+    public record Defaults(@JsonProperty("max_train") int maxTrain, int epochs, @JsonProperty("max_length") int maxLength,
+            @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr) {
+    }
+
+    /**
+     * One row: a method with its knobs; {@code group} tags ablation rows (init, sigma, rank, lr) so
+     * they get their own plot. Null fields fall back to the defaults or the method's own defaults.
+     */
+    public record MethodRow(String label, String group, String method, Integer rank, Float alpha, String init,
+            List<String> targets, @JsonProperty("train_sigma") Boolean trainSigma, Float lr,
+            @JsonProperty("head_lr") Float headLr, Map<String, Object> extra) {
+
+        public MethodRow {
+            if (label == null || method == null) {
+                throw new IllegalArgumentException("Experiment config: every method row needs a label and a method, "
+                        + "found label=" + label + ", method=" + method);
+            }
+        }
+
+        public String groupOrMain() {
+            return group == null ? "main" : group;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public static ExperimentConfig read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("Experiment config " + file + " does not exist; pass a JSON file or --preset");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    public static ExperimentConfig read(InputStream in, String source) throws IOException {
+        try {
+            return JSON.readValue(in, ExperimentConfig.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            throw new IOException("Experiment config " + source + " is not valid: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A preset shipped in the jar, e.g. {@code minilm-table1}. */
+    public static ExperimentConfig preset(String name) throws IOException {
+        InputStream in = ExperimentConfig.class.getResourceAsStream("/experiments/" + name + ".json");
+        if (in == null) {
+            throw new IOException("Unknown preset '" + name + "'; available: " + PRESETS);
+        }
+        try (in) {
+            return read(in, "preset " + name);
+        }
+    }
+
+    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "smoke");
+}
