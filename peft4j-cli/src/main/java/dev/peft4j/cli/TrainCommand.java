@@ -53,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Target modules, comma-separated, or all-linear (default: ${DEFAULT-VALUE}).")
     List<String> targets;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "Adapter learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.003", description = "Adapter learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
 
     @Option(names = "--head-lr", defaultValue = "0.002", description = "Head learning rate (default: ${DEFAULT-VALUE}).")

