@@ -86,7 +86,17 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
     public static ExperimentConfig read(InputStream in, String source) throws IOException {
         try {
-            return JSON.readValue(in, ExperimentConfig.class);
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(in);
+            List<String> known = java.util.Arrays.stream(ExperimentConfig.class.getRecordComponents())
+                    .map(java.lang.reflect.RecordComponent::getName).toList();
+            for (java.util.Iterator<String> names = tree.fieldNames(); names.hasNext();) {
+                String field = names.next();
+                if (!known.contains(field)) {
+                    throw new IOException("Experiment config " + source + ": unknown field '" + field
+                            + "'; known fields: " + known);
+                }
+            }
+            return JSON.treeToValue(tree, ExperimentConfig.class);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             throw new IOException("Experiment config " + source + " is not valid: " + e.getOriginalMessage(), e);
         }
