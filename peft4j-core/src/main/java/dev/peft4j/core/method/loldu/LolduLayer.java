@@ -2,6 +2,7 @@ package dev.peft4j.core.method.loldu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.peft4j.core.adapter.AdapterLayer;
@@ -57,18 +58,36 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
         unitUpper = manager.create(factors.unitUpper(), new Shape(r, n));
         pivots = manager.create(factors.pivots());
         offset = manager.create(c);
-        // W_res = W - sigma0 * (Lp diag(c)) U'_r: one GEMM, done once.
-        try (NDArray scaledLower = lowerPermuted.mul(offset.reshape(1, r)).mul(sigma0);
-                NDArray absorbed = scaledLower.matMul(unitUpper)) {
-            NDArray res = baseWeight.sub(absorbed);
-            res.attach(manager);
-            residual = res;
-        }
+        residual = residual(baseWeight, c, sigma0);
         z = manager.create(z0);
         z.setRequiresGradient(true);
         sigma = manager.create(new float[] {sigmaValue});
         if (trainSigma) {
             sigma.setRequiresGradient(true);
+        }
+    }
+
+    /**
+     * W_res = W - sigma0 (Lp diag(c)) U'_r: one GEMM, done once, in float64 and rounded once, so that
+     * the adapted model reproduces the base at init to float32 rounding of the forward alone.
+     */
+    private NDArray residual(NDArray baseWeight, float[] c, float sigma0) {
+        int r = c.length;
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray lower = lowerPermuted.toType(DataType.FLOAT64, true);
+            lower.attach(scratch);
+            NDArray scale = scratch.create(c).toType(DataType.FLOAT64, false).mul(sigma0).reshape(1, r);
+            NDArray upper = unitUpper.toType(DataType.FLOAT64, true);
+            upper.attach(scratch);
+            NDArray weight = baseWeight.toType(DataType.FLOAT64, true);
+            weight.attach(scratch);
+            NDArray absorbed = lower.mul(scale).matMul(upper);
+            absorbed.attach(scratch);
+            NDArray res = weight.sub(absorbed);
+            res.attach(scratch);
+            NDArray rounded = res.toType(DataType.FLOAT32, true);
+            rounded.attach(manager);
+            return rounded;
         }
     }
 
