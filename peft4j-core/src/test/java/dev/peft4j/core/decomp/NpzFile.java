@@ -19,7 +19,7 @@ import java.util.zip.ZipInputStream;
  * Test-only reader for NumPy {@code .npz} archives of C-order, little-endian {@code .npy} arrays ({@code <f4},
  * {@code <f8}, {@code <i8}, {@code <U*}), enough for the golden cases made by the reference Python code.
  */
-final class NpzFile {
+public final class NpzFile {
 
     private static final Pattern DESCR = Pattern.compile("'descr':\\s*'([^']*)'");
     private static final Pattern ORDER = Pattern.compile("'fortran_order':\\s*(True|False)");
@@ -45,7 +45,7 @@ final class NpzFile {
     }
 
     /** Reads {@code resource} from the test class path, e.g. {@code /golden/loldu/x.npz}. */
-    static NpzFile resource(String resource) {
+    public static NpzFile resource(String resource) {
         try (InputStream in = NpzFile.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("No test resource " + resource + "; copy it from /work/shared");
@@ -63,18 +63,18 @@ final class NpzFile {
         }
     }
 
-    int[] shape(String key) {
+    public int[] shape(String key) {
         return get(key).shape().clone();
     }
 
-    float[] floats(String key) {
+    public float[] floats(String key) {
         Array a = expect(key, "<f4");
         float[] out = new float[a.size()];
         a.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         return out;
     }
 
-    float scalar(String key) {
+    public float scalar(String key) {
         return floats(key)[0];
     }
 
