@@ -37,6 +37,9 @@ final class ExperimentPlots {
                 save(chart, dir.resolve("params-vs-" + task + ".png"));
             }
         }
+        for (String task : config.tasks()) {
+            lossCurves(config, task, dir);
+        }
         for (String group : ExperimentReport.groups(config)) {
             if (group.equals("main")) {
                 continue;
@@ -59,6 +62,39 @@ final class ExperimentPlots {
             if (!chart.getSeriesMap().isEmpty()) {
                 save(chart, dir.resolve("ablation-" + group + ".png"));
             }
+        }
+    }
+
+    /** Training loss against optimiser step for each main row, first seed, from the runs' metrics.jsonl. */
+    private static void lossCurves(ExperimentConfig config, String task, Path dir) throws IOException {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(config.model() + " on " + task
+                + ": training loss (seed " + config.seeds().get(0) + ")").xAxisTitle("optimiser step")
+                .yAxisTitle("mean training loss so far in the epoch").build();
+        chart.getStyler().setMarkerSize(0);
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            if (!row.groupOrMain().equals("main")) {
+                continue;
+            }
+            Path metrics = dir.resolve("runs").resolve(ExperimentRunner.cellId(row, task, config.seeds().get(0)))
+                    .resolve("metrics.jsonl");
+            if (!java.nio.file.Files.exists(metrics)) {
+                continue;
+            }
+            List<Double> steps = new ArrayList<>();
+            List<Double> losses = new ArrayList<>();
+            for (String line : java.nio.file.Files.readAllLines(metrics)) {
+                var node = ExperimentRunner.JSON.readTree(line);
+                if ("step".equals(node.path("event").asText())) {
+                    steps.add(node.path("step").asDouble());
+                    losses.add(node.path("loss").asDouble());
+                }
+            }
+            if (!steps.isEmpty()) {
+                chart.addSeries(row.label(), steps, losses);
+            }
+        }
+        if (!chart.getSeriesMap().isEmpty()) {
+            save(chart, dir.resolve("loss-" + task + ".png"));
         }
     }
 

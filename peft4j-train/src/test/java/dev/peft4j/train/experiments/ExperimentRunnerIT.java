@@ -30,6 +30,7 @@ class ExperimentRunnerIT {
         assertTrue(md.contains("| LoLDU r=8 q,v | 96 |"), md); // 6 layers x (query, value) x r = 8
         assertTrue(md.contains("| Linear probe | 0 |"), md);
         assertTrue(Files.exists(tmp.resolve("params-vs-reuters-grain.png")));
+        assertTrue(Files.exists(tmp.resolve("loss-reuters-grain.png")), "training-loss curves");
         new ExperimentRunner(counting).run(config, tmp);
         assertEquals(6, executed.get(), "a finished cell is not recomputed");
     }
