@@ -141,8 +141,15 @@ class LolduMiniLmIT {
         assertTrue(result.test().accuracy() > 0.8, "accuracy " + result.test().accuracy());
 
         float[] adapted = logits(classifier);
+        java.util.Map<String, float[]> effective = new java.util.HashMap<>();
+        for (LinearSlot slot : classifier.linearLayers().values()) {
+            if (!slot.adapterNames().isEmpty()) {
+                effective.put(slot.name(), slot.effectiveWeight().toFloatArray());
+            }
+        }
         peft.exportLora(tmp);
         peft.unload();
+        double weightDiff = 0;
         SafeTensors.Loaded lora = SafeTensors.read(tmp.resolve("adapter_model.safetensors"));
         try (NDManager m = manager.newSubManager()) {
             for (LinearSlot slot : classifier.linearLayers().values()) {
@@ -153,6 +160,7 @@ class LolduMiniLmIT {
                 if (a != null) {
                     NDArray merged = weight.add(m.create(b.asFloats(), new Shape(b.shape()))
                             .matMul(m.create(a.asFloats(), new Shape(a.shape()))));
+                    weightDiff = Math.max(weightDiff, maxRelativeDiff(effective.get(slot.name()), merged.toFloatArray()));
                     merged.attach(weight.getManager());
                     slot.replaceWeight(merged);
                 } else if (lora.tensors().containsKey(key + ".weight")) {
@@ -162,6 +170,9 @@ class LolduMiniLmIT {
             }
         }
         double diff = maxRelativeDiff(adapted, logits(classifier));
+        System.out.printf("LoRA export: max relative diff of W + B A vs merged LoLDU weight %.2e, of logits %.2e%n",
+                weightDiff, diff);
+        assertTrue(weightDiff < 1e-5, "W + B A equals the merged weight: max relative diff " + weightDiff);
         assertTrue(diff < 1e-4, "W + B A reproduces the adapted logits: max relative diff " + diff);
     }
 
