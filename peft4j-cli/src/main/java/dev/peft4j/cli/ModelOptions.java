@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
 
     @Option(names = "--model", defaultValue = "all-minilm-l6-v2", converter = PretrainedModelConverter.class,
-            description = "Pretrained encoder: all-minilm-l6-v2 or bge-small-en-v1.5 (default: ${DEFAULT-VALUE}).")
+            description = "Pretrained encoder: all-minilm-l6-v2, bge-small-en-v1.5 or bert-base-uncased"
+                    + " (default: ${DEFAULT-VALUE}).")
     PretrainedModel model;
 
     @Option(names = "--max-length", defaultValue = "128", description = "Tokens per text (default: ${DEFAULT-VALUE}).")

@@ -63,8 +63,33 @@ public final class BertModel implements AdaptableModel {
      * {@code parent}.
      */
     public static BertModel load(PretrainedModel model, Path jar, NDManager parent) throws IOException {
+        if (model.format() == PretrainedModel.Format.TF_SAVED_MODEL_ZIP) {
+            Path savedModel = SavedModelJar.extract(model, jar);
+            return fromTfCheckpoint(model.id(), savedModel.resolve(SavedModelJar.VARIABLES_PREFIX), model.numHeads(),
+                    parent);
+        }
         OnnxInitializers weights = model.readEntry(jar, model.onnxEntry(), OnnxInitializers::read);
         return fromOnnx(model.id(), weights, model.numHeads(), parent);
+    }
+
+    /**
+     * An encoder from a TF checkpoint with Google's BERT names, e.g. the {@code variables/variables}
+     * prefix of a SavedModel; tensors are memory-mapped and copied one at a time. Pooler and MLM
+     * head, if saved, are not part of the encoder.
+     */
+    public static BertModel fromTfCheckpoint(String name, Path variablesPrefix, int numHeads, NDManager parent)
+            throws IOException {
+        try (TfBertCheckpoint checkpoint = TfBertCheckpoint.open(variablesPrefix)) {
+            BertConfig config = checkpoint.config(numHeads);
+            NDManager manager = parent.newSubManager();
+            try {
+                return new BertModel(name, config, manager,
+                        BertWeights.fromSource(checkpoint::require, checkpoint.source(), config, manager));
+            } catch (IOException | RuntimeException e) {
+                manager.close();
+                throw e;
+            }
+        }
     }
 
     /** An encoder from ONNX initializers with Hugging Face names; {@code numHeads} is not in the weights. */

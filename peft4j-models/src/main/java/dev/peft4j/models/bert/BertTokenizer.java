@@ -5,8 +5,11 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.PairList;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +17,9 @@ import java.util.Map;
 /**
  * WordPiece tokenization for a BERT encoder, through DJL's binding of Hugging Face
  * {@code tokenizers} reading the model's own {@code tokenizer.json} (streamed out of the model
- * jar; nothing is downloaded). Batches are truncated to a maximum length and padded to the
- * longest sequence in the batch, overriding whatever padding the JSON file carries.
+ * jar, or built from its {@code vocab.txt}; nothing is downloaded). Batches are truncated to a
+ * maximum length and padded to the longest sequence in the batch, overriding whatever padding the
+ * JSON file carries.
  */
 public final class BertTokenizer implements AutoCloseable {
 
@@ -52,7 +56,21 @@ public final class BertTokenizer implements AutoCloseable {
 
     /** The tokenizer of a pretrained model, read from its jar. */
     public static BertTokenizer load(PretrainedModel model, Path jar, int maxLength) throws IOException {
+        if (model.format() == PretrainedModel.Format.TF_SAVED_MODEL_ZIP) {
+            return fromVocab(SavedModelJar.extract(model, jar).resolve(SavedModelJar.VOCAB), maxLength);
+        }
         return model.readEntry(jar, model.tokenizerEntry(), (in, source) -> fromJson(in, maxLength));
+    }
+
+    /**
+     * An uncased BERT WordPiece tokenizer from a {@code vocab.txt} (one token per line, the line
+     * number is the id), built as the {@code tokenizer.json} Hugging Face writes for
+     * {@code bert-base-uncased}: lower-casing BertNormalizer, BertPreTokenizer, WordPiece with
+     * {@code ##} continuations, {@code [CLS] A [SEP] B [SEP]} templates.
+     */
+    public static BertTokenizer fromVocab(Path vocabTxt, int maxLength) throws IOException {
+        String json = WordPieceJson.uncased(Files.readAllLines(vocabTxt, StandardCharsets.UTF_8), vocabTxt.toString());
+        return fromJson(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), maxLength);
     }
 
     /** A tokenizer from a {@code tokenizer.json} stream; the stream is read fully, not closed. */

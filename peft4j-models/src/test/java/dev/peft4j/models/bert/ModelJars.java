@@ -15,8 +15,8 @@ final class ModelJars {
     }
 
     static Path jar(PretrainedModel model) {
-        URL url = ModelJars.class.getClassLoader().getResource(model.onnxEntry());
-        assertNotNull(url, model.onnxEntry() + " is not on the test classpath; peft4j-models/pom.xml must list "
+        URL url = ModelJars.class.getClassLoader().getResource(model.weightsEntry());
+        assertNotNull(url, model.weightsEntry() + " is not on the test classpath; peft4j-models/pom.xml must list "
                 + model.coordinates() + " as a test dependency (run mvn once online to fetch it)");
         try {
             return Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI());
