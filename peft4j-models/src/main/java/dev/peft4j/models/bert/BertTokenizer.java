@@ -106,7 +106,7 @@ public final class BertTokenizer implements AutoCloseable {
         return toBatch(tokenizer.batchEncode(new PairList<>(first, second)));
     }
 
-    /** The tokens of one text, without special tokens or padding, e.g. for inspection. */
+    /** The tokens of one text as the model sees them: with [CLS] and [SEP], without padding (for inspection). */
     public List<String> tokenize(String text) {
         return tokenizer.tokenize(text);
     }
