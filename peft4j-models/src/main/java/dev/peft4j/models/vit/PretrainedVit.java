@@ -52,7 +52,7 @@ public final class PretrainedVit {
         }
     }
 
-    /** The pretrained backbone with a fresh head of {@code numLabels} classes (see {@link VitModel#loadWithNewHead}). */
+    /** The pretrained backbone with a fresh head of {@code numLabels} classes ({@link VitModel#loadWithNewHead}). */
     public static VitModel loadWithNewHead(int numLabels, long seed, NDManager parent) throws IOException {
         Path dir = Files.createTempDirectory("peft4j-vit-");
         try {

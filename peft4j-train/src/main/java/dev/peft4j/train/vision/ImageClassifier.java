@@ -12,6 +12,10 @@ import java.util.Random;
 /**
  * Image classification of {@link ImageExample}s with a ViT: normalise, optionally shift each training image by up
  * to {@code maxShift} pixels (a light, seeded augmentation; never at evaluation), forward.
+ *
+ * <p>The shifts come from one generator seeded at construction, so a run is repeatable from its start; a run
+ * resumed from a checkpoint draws other shifts than the uninterrupted one would (train with {@code maxShift = 0}
+ * where bit-identical resumption matters).
  */
 public final class ImageClassifier implements Classifier<ImageExample> {
 

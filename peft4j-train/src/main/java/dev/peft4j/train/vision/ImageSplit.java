@@ -3,7 +3,7 @@ package dev.peft4j.train.vision;
 /** A data set's official parts: {@code train} (to be split further for validation) and {@code test}. */
 public record ImageSplit(ImageDataset train, ImageDataset test) {
 
-    /** Both parts restricted to {@code classes}, relabelled in the order given (see {@link ImageDataset#withClasses}). */
+    /** Both parts restricted to {@code classes}, relabelled in the order given ({@link ImageDataset#withClasses}). */
     public ImageSplit withClasses(int... classes) {
         return new ImageSplit(train.withClasses(classes), test.withClasses(classes));
     }

@@ -1,6 +1,7 @@
 package dev.peft4j.train.vision;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.core.adapter.BaseParameterSelector;
 import dev.peft4j.core.adapter.Peft;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.core.adapter.SaveMode;
@@ -63,13 +64,17 @@ public final class VisionAdaptation {
     public record Report(Request request, TrainResult result, long adapterParameters, long headParameters,
             int trainExamples, int testExamples, double totalSeconds) {
 
-        /** One table row: method, trainable parameters (adapter, head), test accuracy, wall time. */
+        /**
+         * One table row: method (with rank and targets where the method has them), trainable parameters (adapter,
+         * head), test accuracy, best epoch, wall time.
+         */
         public String row() {
             MethodSpec m = request.method();
-            return String.format(Locale.ROOT, "%-12s r=%-4d %-28s adapter %,9d  head %,6d  test acc %.4f  (%d test)  "
-                    + "best epoch %d  wall %.0f s", m.method(), m.rank(), String.join(",", m.targets()),
-                    adapterParameters, headParameters, result.test().accuracy(), testExamples, result.bestEpoch(),
-                    totalSeconds);
+            boolean inPlace = m.toConfig(List.of()) instanceof BaseParameterSelector; // full, linear probe, BitFit
+            String method = inPlace ? m.method() : m.method() + " r=" + m.rank() + " " + String.join(",", m.targets());
+            return String.format(Locale.ROOT, "%-30s adapter %,9d  head %,6d  test acc %.4f  (%d test)  best epoch %d"
+                    + "  wall %.0f s", method, adapterParameters, headParameters, result.test().accuracy(),
+                    testExamples, result.bestEpoch(), totalSeconds);
         }
     }
 

@@ -1,0 +1,45 @@
+package dev.peft4j.train.vision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.core.adapter.Peft;
+import dev.peft4j.models.vit.PretrainedVit;
+import dev.peft4j.models.vit.VitConfig;
+import dev.peft4j.models.vit.VitModel;
+import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.train.loop.Trainer;
+import dev.peft4j.train.loop.TrainerConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ViT checkpoint shipped in peft4j-models loads and reaches, on all 10,000 Fashion-MNIST test images, the test
+ * accuracy recorded when it was pretrained (its {@code pretrain_result.json} and README), within one point.
+ */
+class PretrainedVitIT {
+
+    @Test
+    void shippedCheckpointReachesItsRecordedFashionMnistAccuracy() throws IOException {
+        Map<?, ?> recorded;
+        try (InputStream in = PretrainedVit.class.getResourceAsStream(PretrainedVit.RESOURCE_DIR
+                + VitPretraining.RESULT_FILE)) {
+            recorded = new ObjectMapper().readValue(in, Map.class);
+        }
+        double recordedAccuracy = ((Number) recorded.get("test_accuracy")).doubleValue();
+        assertTrue(recordedAccuracy > 0.80, "the shipped model records " + recordedAccuracy);
+        ImageSplit data = FashionMnist.load(ArtifactCache.defaultCache());
+        try (NDManager manager = NDManager.newBaseManager(); VitModel model = PretrainedVit.load(manager)) {
+            assertEquals(VitConfig.small(), model.config().withDropout(0.1f, 0f));
+            ImageClassifier classifier = new ImageClassifier(model, Peft.empty(model), FashionMnist.NORMALIZATION,
+                    0, 0);
+            double accuracy = new Trainer<>(classifier, TrainerConfig.builder().optBatchSize(500).build())
+                    .evaluate(data.test().examples()).accuracy();
+            assertEquals(recordedAccuracy, accuracy, 0.01, "accuracy on the 10,000 test images");
+        }
+    }
+}
