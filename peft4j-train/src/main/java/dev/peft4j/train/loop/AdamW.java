@@ -13,7 +13,7 @@ import java.util.Map;
  * <p>Why not DJL's class directly: it keeps its moments and step counts private, so a checkpoint
  * cannot save them and a resumed run would restart Adam from zero. Here the state is ours to save.
  */
-final class AdamW implements AutoCloseable {
+public final class AdamW implements AutoCloseable {
 
     private final NDManager manager;
     private final float beta1;
@@ -24,7 +24,7 @@ final class AdamW implements AutoCloseable {
     private final Map<String, NDArray> variances = new LinkedHashMap<>();
     private int step;
 
-    AdamW(NDManager parent, float weightDecay) {
+    public AdamW(NDManager parent, float weightDecay) {
         this.manager = parent.newSubManager();
         this.beta1 = 0.9f;
         this.beta2 = 0.999f;
@@ -32,8 +32,15 @@ final class AdamW implements AutoCloseable {
         this.weightDecay = weightDecay;
     }
 
-    /** One update of every tensor in {@code params} with learning rate {@code lr} (per group). */
-    void step(Map<String, NDArray> params, Map<String, Float> learningRates) {
+    /** One update of every tensor in {@code params} with the same learning rate (benchmarks). */
+    public void step(Map<String, NDArray> params, float learningRate) {
+        Map<String, Float> rates = new LinkedHashMap<>();
+        params.keySet().forEach(name -> rates.put(name, learningRate));
+        step(params, rates);
+    }
+
+    /** One update of every tensor in {@code params}, each with its own learning rate. */
+    public void step(Map<String, NDArray> params, Map<String, Float> learningRates) {
         step++;
         double biasCorrection1 = 1 - Math.pow(beta1, step);
         double biasCorrection2 = 1 - Math.pow(beta2, step);

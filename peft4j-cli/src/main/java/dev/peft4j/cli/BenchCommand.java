@@ -1,0 +1,66 @@
+package dev.peft4j.cli;
+
+import dev.peft4j.train.bench.BenchOptions;
+import dev.peft4j.train.bench.BenchReport;
+import dev.peft4j.train.bench.BenchSection;
+import dev.peft4j.train.bench.Benchmark;
+import dev.peft4j.train.data.ArtifactCache;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code peft4j bench}: where the time and memory go, as ratios measured in one run; see {@link Benchmark}. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure GEMM ceiling, LoLDU initialisation, training steps (as ratios to a floor and to full "
+                + "fine-tuning), inference and memory in one run; print tables and write <output>/<name>.json.",
+                "Medians of repeated measurements: run it on an otherwise idle machine for the README."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--name", defaultValue = "latest", description = "Report name: the file is <output>/<name>.json "
+            + "(default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--sections", split = ",", defaultValue = "gemm,init,train,inference,memory",
+            description = "Comma-separated sections to run: gemm, init, train, inference, memory "
+                    + "(default: ${DEFAULT-VALUE}; train also measures gemm, its reference).")
+    List<String> sections;
+
+    @Option(names = "--repetitions", defaultValue = "10",
+            description = "Timed repetitions per measurement; medians are reported (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Engine intra-op threads; 0 = one per core "
+            + "(default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--output", defaultValue = "bench/results",
+            description = "Folder for the JSON report (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        Set<BenchSection> chosen = EnumSet.noneOf(BenchSection.class);
+        sections.forEach(id -> chosen.add(BenchSection.fromId(id)));
+        BenchOptions options = new BenchOptions(name, chosen, warmup, repetitions, batch, modelOptions.maxLength,
+                modelOptions.model, output, ArtifactCache.defaultCache(), threads);
+        BenchReport report = Benchmark.run(options, System.err);
+        System.out.print(report.table());
+        Path file = report.write(output);
+        System.out.println("wrote " + file);
+        return 0;
+    }
+}
