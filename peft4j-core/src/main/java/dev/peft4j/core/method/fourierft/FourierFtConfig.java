@@ -2,6 +2,7 @@ package dev.peft4j.core.method.fourierft;
 
 import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.core.adapter.TargetedConfigBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,14 +62,11 @@ public record FourierFtConfig(int nFrequency, float scaling, long randomLocSeed,
     }
 
     /** DJL-style builder: {@code setNFrequency} is required, the rest optional. */
-    public static final class Builder {
+    public static final class Builder extends TargetedConfigBuilder<Builder> {
         private int nFrequency = -1;
         private float scaling = 150f;
         private long randomLocSeed = 777;
         private boolean initZeros;
-        private TargetModules targetModules = TargetModules.names("query", "value");
-        private List<String> excludeModules = List.of();
-        private List<String> modulesToSave = List.of();
 
         public Builder setNFrequency(int nFrequency) {
             this.nFrequency = nFrequency;
@@ -90,23 +88,8 @@ public record FourierFtConfig(int nFrequency, float scaling, long randomLocSeed,
             return this;
         }
 
-        public Builder optTargetModules(String... names) {
-            this.targetModules = TargetModules.names(names);
-            return this;
-        }
-
-        public Builder optTargetModules(TargetModules targets) {
-            this.targetModules = targets;
-            return this;
-        }
-
-        public Builder optExcludeModules(String... names) {
-            this.excludeModules = List.of(names);
-            return this;
-        }
-
-        public Builder optModulesToSave(String... names) {
-            this.modulesToSave = List.of(names);
+        @Override
+        protected Builder self() {
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.peft4j.core.method.loldu;
 
 import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.core.adapter.TargetedConfigBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,15 +74,12 @@ public record LolduConfig(int rank, float alpha, LolduInit init, boolean trainSi
     }
 
     /** DJL-style builder: {@code setRank} is required, the rest optional. */
-    public static final class Builder {
+    public static final class Builder extends TargetedConfigBuilder<Builder> {
         private int rank = -1;
         private Float alpha;
         private LolduInit init = LolduInit.LU;
         private boolean trainSigma;
         private long seed = 42;
-        private TargetModules targetModules = TargetModules.names("query", "value");
-        private List<String> excludeModules = List.of();
-        private List<String> modulesToSave = List.of();
 
         public Builder setRank(int rank) {
             this.rank = rank;
@@ -108,23 +106,8 @@ public record LolduConfig(int rank, float alpha, LolduInit init, boolean trainSi
             return this;
         }
 
-        public Builder optTargetModules(String... names) {
-            this.targetModules = TargetModules.names(names);
-            return this;
-        }
-
-        public Builder optTargetModules(TargetModules targets) {
-            this.targetModules = targets;
-            return this;
-        }
-
-        public Builder optExcludeModules(String... names) {
-            this.excludeModules = List.of(names);
-            return this;
-        }
-
-        public Builder optModulesToSave(String... names) {
-            this.modulesToSave = List.of(names);
+        @Override
+        protected Builder self() {
             return this;
         }
 

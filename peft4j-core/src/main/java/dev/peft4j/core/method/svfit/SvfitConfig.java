@@ -2,6 +2,7 @@ package dev.peft4j.core.method.svfit;
 
 import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.core.adapter.TargetedConfigBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,34 +49,16 @@ public record SvfitConfig(int rank, TargetModules targetModules, List<String> ex
     }
 
     /** DJL-style builder: {@code setRank} is required, the rest optional. */
-    public static final class Builder {
+    public static final class Builder extends TargetedConfigBuilder<Builder> {
         private int rank = -1;
-        private TargetModules targetModules = TargetModules.names("query", "value");
-        private List<String> excludeModules = List.of();
-        private List<String> modulesToSave = List.of();
 
         public Builder setRank(int rank) {
             this.rank = rank;
             return this;
         }
 
-        public Builder optTargetModules(String... names) {
-            this.targetModules = TargetModules.names(names);
-            return this;
-        }
-
-        public Builder optTargetModules(TargetModules targets) {
-            this.targetModules = targets;
-            return this;
-        }
-
-        public Builder optExcludeModules(String... names) {
-            this.excludeModules = List.of(names);
-            return this;
-        }
-
-        public Builder optModulesToSave(String... names) {
-            this.modulesToSave = List.of(names);
+        @Override
+        protected Builder self() {
             return this;
         }
 

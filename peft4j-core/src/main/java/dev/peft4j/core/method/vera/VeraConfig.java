@@ -2,6 +2,7 @@ package dev.peft4j.core.method.vera;
 
 import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.core.adapter.TargetedConfigBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,14 +65,11 @@ public record VeraConfig(int rank, long projectionPrng, boolean saveProjection, 
     }
 
     /** DJL-style builder: {@code setRank} is required, the rest optional. */
-    public static final class Builder {
+    public static final class Builder extends TargetedConfigBuilder<Builder> {
         private int rank = -1;
         private long projectionPrng;
         private boolean saveProjection = true;
         private float dInitial = 0.1f;
-        private TargetModules targetModules = TargetModules.names("query", "value");
-        private List<String> excludeModules = List.of();
-        private List<String> modulesToSave = List.of();
 
         public Builder setRank(int rank) {
             this.rank = rank;
@@ -93,23 +91,8 @@ public record VeraConfig(int rank, long projectionPrng, boolean saveProjection, 
             return this;
         }
 
-        public Builder optTargetModules(String... names) {
-            this.targetModules = TargetModules.names(names);
-            return this;
-        }
-
-        public Builder optTargetModules(TargetModules targets) {
-            this.targetModules = targets;
-            return this;
-        }
-
-        public Builder optExcludeModules(String... names) {
-            this.excludeModules = List.of(names);
-            return this;
-        }
-
-        public Builder optModulesToSave(String... names) {
-            this.modulesToSave = List.of(names);
+        @Override
+        protected Builder self() {
             return this;
         }
 
