@@ -119,10 +119,6 @@ public final class LinearSlot implements AutoCloseable {
             throw new IllegalArgumentException("Layer " + name + " already has an adapter named '" + adapterName
                     + "'; delete it first or choose another name");
         }
-        if (!active.isEmpty() && !adapters.isEmpty()) {
-            // Only one residual base can be active at a time: adapters that rewrite the base
-            // (LoLDU, PiSSA) are activated one at a time; see setActive.
-        }
         adapters.put(adapterName, layer);
     }
 
