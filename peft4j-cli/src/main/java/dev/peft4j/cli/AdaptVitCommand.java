@@ -1,16 +1,14 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.core.adapter.AdapterRegistry;
 import dev.peft4j.train.data.ArtifactCache;
 import dev.peft4j.train.loop.TrainerConfig;
 import dev.peft4j.train.text.MethodSpec;
 import dev.peft4j.train.vision.VisionAdaptation;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,18 +25,8 @@ final class AdaptVitCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "MNIST", description = "MNIST or FASHION_HELDOUT (classes 8, 9) (default: ${DEFAULT-VALUE}).")
     VisionAdaptation.Task task;
 
-    @Option(names = "--method", defaultValue = "loldu", description = "PEFT method id (default: ${DEFAULT-VALUE}).")
-    String method;
-
-    @Option(names = {"-r", "--rank"}, defaultValue = "64", description = "Rank r (default: ${DEFAULT-VALUE}; LoLDU caps it per layer).")
-    int rank;
-
-    @Option(names = "--alpha", description = "Scale numerator (default: alpha = r).")
-    Float alpha;
-
-    @Option(names = "--targets", split = ",", defaultValue = "all-linear",
-            description = "Target modules, comma-separated, or all-linear (default: ${DEFAULT-VALUE}).")
-    List<String> targets;
+    @Mixin
+    MethodOptions methodOptions;
 
     @Option(names = "--lr", defaultValue = "0.01", description = "Adapter learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
@@ -64,22 +52,24 @@ final class AdaptVitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"-o", "--output"}, description = "Directory for the adapter (and head).")
+    @Option(names = {"-o", "--output"}, description = "Output directory: adapter (and head), metrics.jsonl, checkpoints.")
     Path output;
+
+    @Mixin
+    ResultOptions resultOptions;
 
     @Override
     public Integer call() throws Exception {
-        if (!AdapterRegistry.defaultRegistry().methods().containsKey(method)) {
-            throw new IllegalArgumentException("Invalid value for option '--method': '" + method + "'; accepted: "
-                    + AdapterRegistry.defaultRegistry().methods().keySet());
-        }
+        MethodSpec spec = methodOptions.spec();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
-                .optHeadLearningRate(headLearningRate).optBatchSize(batchSize).optSeed(seed).optProgress(true).build();
-        MethodSpec spec = new MethodSpec(method, rank, alpha, null, targets, false, Map.of());
+                .optHeadLearningRate(headLearningRate).optBatchSize(batchSize).optSeed(seed).optOutputDir(output)
+                .optProgress(true).build();
+        Path adapterDir = output == null ? null : output.resolve("adapter");
         VisionAdaptation.Report report = VisionAdaptation.run(new VisionAdaptation.Request(base, task, spec, trainer,
-                maxTrain, validation, shift, output), ArtifactCache.defaultCache());
+                maxTrain, validation, shift, adapterDir), ArtifactCache.defaultCache());
         System.out.printf(Locale.ROOT, "%n%s on %d train images%n", task, report.trainExamples());
         System.out.println(report.row());
+        resultOptions.write(spec.method(), task.id(), seed, "accuracy", report.result(), adapterDir);
         return 0;
     }
 }

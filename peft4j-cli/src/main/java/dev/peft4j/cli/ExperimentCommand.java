@@ -20,7 +20,7 @@ final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--config", description = "Experiment JSON file.")
         Path config;
 
-        @Option(names = "--preset", description = "Built-in grid: minilm-table1, minilm-ablations, smoke.")
+        @Option(names = "--preset", description = "Built-in grid: minilm-table1, minilm-ablations, vit-mnist, smoke, vit-smoke.")
         String preset;
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.train.experiments.CellExecutor;
 import dev.peft4j.train.experiments.CellResult;
 import dev.peft4j.train.experiments.ExperimentConfig;
+import dev.peft4j.train.text.MethodSpec;
+import dev.peft4j.train.vision.VisionAdaptation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs each cell as {@code peft4j train ...} in a fresh JVM with this JVM's class path: the peak
+ * Runs each cell as {@code peft4j train ...} (or {@code adapt-vit ...}) in a fresh JVM with this JVM's class path: the peak
  * memory is the run's own, and a crash or kill costs one cell, which the next run redoes.
  */
 final class SubprocessCellExecutor implements CellExecutor {
@@ -43,36 +45,39 @@ final class SubprocessCellExecutor implements CellExecutor {
         return new ObjectMapper().readValue(result.toFile(), CellResult.class);
     }
 
+    /** {@code train} for a text grid, {@code adapt-vit} for an image grid, with the row's knobs. */
     static List<String> trainArguments(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
             Path cellDir, Path result) {
         ExperimentConfig.Defaults d = config.defaults();
-        List<String> args = new ArrayList<>(List.of("train", "--model", config.model(), "--task", task,
-                "--method", row.method(), "--epochs", String.valueOf(d.epochs()),
-                "--max-train", String.valueOf(d.maxTrain()), "--max-length", String.valueOf(d.maxLength()),
-                "--batch-size", String.valueOf(d.batchSize()),
-                "--lr", String.valueOf(row.lr() == null ? d.lr() : row.lr()),
-                "--head-lr", String.valueOf(row.headLr() == null ? d.headLr() : row.headLr()),
-                "--seed", String.valueOf(seed), "--metric", config.metricFor(task), "-o", cellDir.toString(),
+        List<String> args = new ArrayList<>();
+        if (config.isVision()) {
+            args.addAll(List.of("adapt-vit", "--task", VisionAdaptation.Task.fromId(task).name(),
+                    "--validation", String.valueOf(d.validationOrDefault())));
+            if (config.vitBase() != null) {
+                args.addAll(List.of("--base", config.vitBase().toString()));
+            }
+        } else {
+            args.addAll(List.of("train", "--model", config.model(), "--task", task, "--max-length",
+                    String.valueOf(d.maxLength()), "--metric", config.metricFor(task)));
+        }
+        args.addAll(List.of("--method", row.method(), "--epochs", String.valueOf(d.epochs()),
+                "--max-train", String.valueOf(d.maxTrain()), "--batch-size", String.valueOf(d.batchSize()),
+                "--lr", String.valueOf(row.lrOr(d)), "--head-lr", String.valueOf(row.headLrOr(d)),
+                "--seed", String.valueOf(seed), "-o", cellDir.toString(),
                 "--result-json", result.toString(), "--label", row.label(), "--group", row.groupOrMain()));
-        if (row.rank() != null) {
-            args.addAll(List.of("--rank", String.valueOf(row.rank())));
+        MethodSpec spec = row.methodSpec();
+        args.addAll(List.of("--rank", String.valueOf(spec.rank()), "--targets", String.join(",", spec.targets())));
+        if (spec.alpha() != null) {
+            args.addAll(List.of("--alpha", String.valueOf(spec.alpha())));
         }
-        if (row.alpha() != null) {
-            args.addAll(List.of("--alpha", String.valueOf(row.alpha())));
+        if (spec.init() != null) {
+            args.addAll(List.of("--init", spec.init()));
         }
-        if (row.init() != null) {
-            args.addAll(List.of("--init", row.init()));
-        }
-        if (Boolean.TRUE.equals(row.trainSigma())) {
+        if (spec.trainSigma()) {
             args.add("--train-sigma");
         }
-        if (row.targets() != null) {
-            args.addAll(List.of("--targets", String.join(",", row.targets())));
-        }
-        if (row.extra() != null) {
-            for (Map.Entry<String, Object> e : row.extra().entrySet()) {
-                args.addAll(List.of("--method-arg", e.getKey() + "=" + e.getValue()));
-            }
+        for (Map.Entry<String, Object> e : spec.extra().entrySet()) {
+            args.addAll(List.of("--method-arg", e.getKey() + "=" + e.getValue()));
         }
         return args;
     }

@@ -1,19 +1,13 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.core.adapter.AdapterRegistry;
 import dev.peft4j.core.adapter.SaveMode;
-import dev.peft4j.core.io.AtomicFiles;
 import dev.peft4j.train.data.ArtifactCache;
-import dev.peft4j.train.experiments.CellResult;
-import dev.peft4j.train.experiments.RunMeasurements;
 import dev.peft4j.train.loop.TrainerConfig;
 import dev.peft4j.train.text.FineTuneJob;
 import dev.peft4j.train.text.FineTuneRequest;
 import dev.peft4j.train.text.MethodSpec;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,25 +27,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     TaskOptions taskOptions;
 
-    @Option(names = "--method", defaultValue = "loldu",
-            description = "PEFT method id (default: ${DEFAULT-VALUE}); see 'peft4j inspect --methods'.")
-    String method;
-
-    @Option(names = {"-r", "--rank"}, defaultValue = "64", description = "Rank r (default: ${DEFAULT-VALUE}).")
-    int rank;
-
-    @Option(names = "--alpha", description = "Scale numerator; LoLDU sigma0 = alpha / r (default: alpha = r).")
-    Float alpha;
-
-    @Option(names = "--init", description = "LoLDU init: lu, uniform, normal, constant, s_uniform, s_normal, ones, zeros (default: lu).")
-    String init;
-
-    @Option(names = "--train-sigma", description = "LoLDU: train the scale sigma too.")
-    boolean trainSigma;
-
-    @Option(names = "--targets", split = ",", defaultValue = "all-linear",
-            description = "Target modules, comma-separated, or all-linear (default: ${DEFAULT-VALUE}).")
-    List<String> targets;
+    @Mixin
+    MethodOptions methodOptions;
 
     @Option(names = "--lr", defaultValue = "0.003", description = "Adapter learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
@@ -93,62 +70,28 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the latest checkpoint in --output.")
     boolean resume;
 
-    @Option(names = "--method-arg", description = "Extra method field in peft's spelling, e.g. n_frequency=1000 (repeatable).")
-    Map<String, String> methodArgs = new java.util.LinkedHashMap<>();
-
-    @Option(names = "--result-json", description = "Also write the result as JSON to this file (used by 'experiment').")
-    Path resultJson;
-
-    @Option(names = "--label", defaultValue = "", description = "Row label recorded in --result-json.")
-    String label;
-
-    @Option(names = "--group", defaultValue = "main", description = "Row group recorded in --result-json.")
-    String group;
+    @Mixin
+    ResultOptions resultOptions;
 
     @Option(names = "--save-mode", defaultValue = "COMPACT", description = "COMPACT or PORTABLE adapter files (default: ${DEFAULT-VALUE}).")
     SaveMode saveMode;
 
     @Override
     public Integer call() throws Exception {
-        if (!AdapterRegistry.defaultRegistry().methods().containsKey(method)) {
-            throw new IllegalArgumentException("Invalid value for option '--method': '" + method + "'; accepted: "
-                    + AdapterRegistry.defaultRegistry().methods().keySet());
-        }
+        MethodSpec methodSpec = methodOptions.spec();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
                 .optHeadLearningRate(headLearningRate).optWeightDecay(weightDecay).optBatchSize(batchSize)
                 .optGradientAccumulation(gradientAccumulation).optWarmupRatio(warmup).optSeed(seed)
                 .optSelectionMetric(metric).optOutputDir(output).optCheckpointEvery(checkpointEvery).optResume(resume)
                 .optProgress(true).build();
-        Map<String, Object> extra = new java.util.LinkedHashMap<>();
-        methodArgs.forEach((k, v) -> extra.put(k, parseNumber(v)));
-        MethodSpec methodSpec = new MethodSpec(method, rank, alpha, init, targets, trainSigma, extra);
+        Path adapterDir = output == null ? null : output.resolve("adapter");
         FineTuneRequest request = new FineTuneRequest(modelOptions.model, taskOptions.source(), methodSpec, trainer,
-                modelOptions.maxLength, modelOptions.pooling, maxTrain, output == null ? null : output.resolve("adapter"),
-                saveMode);
+                modelOptions.maxLength, modelOptions.pooling, maxTrain, adapterDir, saveMode);
         FineTuneJob.Report report = FineTuneJob.run(request, ArtifactCache.defaultCache());
         print(report);
-        if (resultJson != null) {
-            writeResult(report);
-        }
+        resultOptions.write(methodSpec.method(), taskOptions.source().label(), seed, metric, report.result(),
+                adapterDir);
         return 0;
-    }
-
-    private static Object parseNumber(String value) {
-        try {
-            return value.contains(".") ? (Object) Double.parseDouble(value) : (Object) Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            return value;
-        }
-    }
-
-    private void writeResult(FineTuneJob.Report report) throws java.io.IOException {
-        var r = report.result();
-        CellResult cell = new CellResult(label.isEmpty() ? method : label, group, taskOptions.source().label(), seed,
-                metric, r.test().get(metric), r.test().accuracy(), r.test().f1(), r.bestEpoch(), r.adapterParameters(),
-                r.headParameters(), r.wallSeconds(), r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
-                output == null ? 0 : RunMeasurements.adapterBytes(output.resolve("adapter")));
-        java.nio.file.Files.createDirectories(resultJson.toAbsolutePath().getParent());
-        AtomicFiles.writeString(resultJson, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(cell));
     }
 
     static void print(FineTuneJob.Report report) {

@@ -50,6 +50,17 @@ class CliEndToEndIT {
                 .containsKey("encoder.layer.5.output.dense.weight"));
     }
 
+    /** The vision grid through child JVMs running {@code adapt-vit}: the shipped ViT adapted to real MNIST. */
+    @Test
+    void visionExperimentRunsEachCellAsAdaptVitInAChildJvm(@TempDir Path tmp) throws Exception {
+        String out = run("experiment", "--preset", "vit-smoke", "-o", tmp.toString());
+        assertTrue(out.contains("| LoLDU r=64 all-linear | 1,585 | 650 |"), out);
+        assertTrue(out.contains("| r=4 | 100 | 650 |"), out);
+        assertTrue(Files.readString(tmp.resolve("runs/LP_linear_probe___mnist__s1/train.log"))
+                .contains("MNIST on 512 train images"));
+        assertTrue(Files.exists(tmp.resolve("runs/r_4__mnist__s1/metrics.jsonl")));
+    }
+
     private static String run(String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

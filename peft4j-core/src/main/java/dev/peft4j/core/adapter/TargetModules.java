@@ -56,6 +56,22 @@ public final class TargetModules {
         return names(ALL_LINEAR);
     }
 
+    /** Same names (in order) or the same regex: configs holding equal targets are equal. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TargetModules t && java.util.Objects.equals(names, t.names)
+                && java.util.Objects.equals(regexText(), t.regexText());
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(names, regexText());
+    }
+
+    private String regexText() {
+        return regex == null ? null : regex.pattern();
+    }
+
     public boolean isAllLinear() {
         return names != null && names.size() == 1 && ALL_LINEAR.equals(names.get(0));
     }

@@ -6,6 +6,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.core.nd.Scalars;
 import java.util.Map;
 
 /**
@@ -64,7 +65,7 @@ final class BertLayer {
         NDArray q = splitHeads(query.forward(x), batch, seq); // [batch, heads, seq, d]
         NDArray k = splitHeads(key.forward(x), batch, seq).transpose(0, 1, 3, 2); // [batch, heads, d, seq]
         NDArray v = splitHeads(value.forward(x), batch, seq);
-        NDArray scores = q.matMul(k).div((float) Math.sqrt(config.headSize())); // [batch, heads, seq, seq]
+        NDArray scores = Scalars.div(q.matMul(k), (float) Math.sqrt(config.headSize())); // [batch, heads, seq, seq]
         if (maskBias != null) {
             scores = scores.add(maskBias);
         }

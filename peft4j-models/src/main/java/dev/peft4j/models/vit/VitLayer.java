@@ -6,6 +6,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.core.nd.Scalars;
 import java.util.Map;
 
 /**
@@ -60,7 +61,7 @@ final class VitLayer {
         NDArray q = splitHeads(query.forward(x), batch, tokens); // [batch, heads, tokens, d]
         NDArray k = splitHeads(key.forward(x), batch, tokens).transpose(0, 1, 3, 2); // [batch, heads, d, tokens]
         NDArray v = splitHeads(value.forward(x), batch, tokens);
-        NDArray scores = q.matMul(k).div((float) Math.sqrt(config.headSize())); // [batch, heads, tokens, tokens]
+        NDArray scores = Scalars.div(q.matMul(k), (float) Math.sqrt(config.headSize())); // [batch, heads, tokens, tokens]
         NDArray probs = dropout(scores.softmax(-1), config.attentionDropout(), training);
         return probs.matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, config.hiddenSize());
     }

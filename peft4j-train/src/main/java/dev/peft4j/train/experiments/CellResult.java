@@ -12,4 +12,10 @@ public record CellResult(String label, String group, String task, long seed, Str
         @JsonProperty("adapter_params") long adapterParams, @JsonProperty("head_params") long headParams,
         @JsonProperty("wall_seconds") double wallSeconds, @JsonProperty("examples_per_second") double examplesPerSecond,
         @JsonProperty("peak_rss_mb") double peakRssMb, @JsonProperty("adapter_bytes") long adapterBytes) {
+
+    /** The same run reported under another row's label and group. */
+    public CellResult relabelled(String newLabel, String newGroup) {
+        return new CellResult(newLabel, newGroup, task, seed, metric, score, testAccuracy, testF1, bestEpoch,
+                adapterParams, headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes);
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.train.text.MethodSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,8 +17,9 @@ import java.util.Map;
  * each method row may override. Read from JSON (see the presets in {@code experiments/}).
  *
  * @param name a short name for the report
- * @param model pretrained encoder id
- * @param tasks built-in task names
+ * @param model pretrained encoder id, or {@value #SHIPPED_VIT} (the ViT shipped in the jar) or {@code vit:DIR} (a
+ *     directory written by {@code peft4j pretrain vit}) for the vision tasks
+ * @param tasks built-in task names: text tasks for an encoder, {@link #VISION_TASKS} for a ViT
  * @param metrics the reported (and best-epoch) metric per task: accuracy, f1 or mcc; default accuracy
  * @param seeds at least 3 for medians
  * @param defaults training knobs shared by all rows
@@ -34,7 +36,33 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
         require(methods != null && !methods.isEmpty(), "methods is empty");
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f) : defaults;
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null) : defaults;
+        if (isVision(model)) {
+            for (String task : tasks) {
+                require(VISION_TASKS.contains(task), "task '" + task + "' is not an image task, but model " + model
+                        + " is a ViT; image tasks: " + VISION_TASKS);
+            }
+        }
+    }
+
+    /** Model id of the ViT pretrained on Fashion-MNIST and shipped in the peft4j-models jar. */
+    public static final String SHIPPED_VIT = "vit-fashion-mnist";
+
+    /** The image tasks a ViT experiment may run (see {@code VisionAdaptation.Task}). */
+    public static final List<String> VISION_TASKS = List.of("mnist", "fashion-heldout");
+
+    /** Whether the grid adapts a ViT to image tasks rather than an encoder to text tasks. */
+    public boolean isVision() {
+        return isVision(model);
+    }
+
+    private static boolean isVision(String model) {
+        return model.equals(SHIPPED_VIT) || model.startsWith("vit:");
+    }
+
+    /** The pretrained ViT directory of a {@code vit:DIR} model, null for the shipped one. */
+    public Path vitBase() {
+        return model.startsWith("vit:") ? Path.of(model.substring("vit:".length())) : null;
     }
 
     private static void require(boolean condition, String message) {
@@ -47,9 +75,19 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         return metrics.getOrDefault(task, "accuracy");
     }
 
-    /** Training knobs shared by every row. */
+    /**
+     * Training knobs shared by every row; {@code max_length} applies to text, {@code validation} (training images
+     * held out to pick the best epoch, default {@value #DEFAULT_VALIDATION}) to images.
+     */
     public record Defaults(@JsonProperty("max_train") int maxTrain, int epochs, @JsonProperty("max_length") int maxLength,
-            @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr) {
+            @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr,
+            Integer validation) {
+
+        public static final int DEFAULT_VALIDATION = 2000;
+
+        public int validationOrDefault() {
+            return validation == null ? DEFAULT_VALIDATION : validation;
+        }
     }
 
     /**
@@ -69,6 +107,36 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
         public String groupOrMain() {
             return group == null ? "main" : group;
+        }
+
+        /**
+         * The method and its knobs; rank 64 and targets all-linear where the row leaves them out (the CLI's
+         * defaults, so that both executors train the same thing).
+         */
+        public MethodSpec methodSpec() {
+            return new MethodSpec(method, rank == null ? 64 : rank, alpha, init,
+                    targets == null ? List.of("all-linear") : targets, Boolean.TRUE.equals(trainSigma),
+                    extra == null ? Map.of() : extra);
+        }
+
+        /**
+         * Whether this row trains exactly what {@code other} trains under {@code defaults} (equal method configs
+         * once the method's own defaults are filled in, equal learning rates; label and group aside), so that one
+         * run serves both: an ablation's reference row is usually a main row under another name.
+         */
+        public boolean sameRunAs(MethodRow other, Defaults defaults) {
+            List<String> head = List.of("classifier");
+            return methodSpec().toConfig(head).equals(other.methodSpec().toConfig(head))
+                    && lrOr(defaults) == other.lrOr(defaults)
+                    && headLrOr(defaults) == other.headLrOr(defaults);
+        }
+
+        public float lrOr(Defaults defaults) {
+            return lr == null ? defaults.lr() : lr;
+        }
+
+        public float headLrOr(Defaults defaults) {
+            return headLr == null ? defaults.headLr() : headLr;
         }
     }
 
@@ -113,5 +181,6 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         }
     }
 
-    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "smoke");
+    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "vit-mnist", "smoke",
+            "vit-smoke");
 }

@@ -62,6 +62,47 @@ final class ExperimentPlots {
             if (!chart.getSeriesMap().isEmpty()) {
                 save(chart, dir.resolve("ablation-" + group + ".png"));
             }
+            rankSweep(config, group, aggregates, dir);
+        }
+    }
+
+    /**
+     * For a group whose rows differ in rank (the paper's rank ablation, Table XII), score against rank on a log
+     * axis, one line per method and task: {@code sweep-<group>.png}.
+     */
+    private static void rankSweep(ExperimentConfig config, String group, List<ExperimentReport.Aggregate> aggregates,
+            Path dir) throws IOException {
+        List<ExperimentConfig.MethodRow> rows = config.methods().stream()
+                .filter(r -> r.groupOrMain().equals(group)).toList();
+        if (rows.size() < 2 || rows.stream().anyMatch(r -> r.rank() == null)
+                || rows.stream().map(r -> r.method() + "/" + r.rank()).distinct().count() < rows.size()) {
+            return;
+        }
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(config.model() + ": score vs rank (" + group + " group)")
+                .xAxisTitle("rank r (log)").yAxisTitle("score (%)").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setMarkerSize(8);
+        for (String method : rows.stream().map(ExperimentConfig.MethodRow::method).distinct().toList()) {
+            for (String task : config.tasks()) {
+                List<Double> ranks = new ArrayList<>();
+                List<Double> scores = new ArrayList<>();
+                for (ExperimentConfig.MethodRow row : rows) {
+                    if (!row.method().equals(method)) {
+                        continue;
+                    }
+                    aggregates.stream().filter(a -> a.label().equals(row.label()) && a.group().equals(group)
+                            && a.task().equals(task)).findFirst().ifPresent(a -> {
+                                ranks.add((double) row.rank());
+                                scores.add(100 * a.medianScore());
+                            });
+                }
+                if (!ranks.isEmpty()) {
+                    chart.addSeries(method + " on " + task, ranks, scores);
+                }
+            }
+        }
+        if (!chart.getSeriesMap().isEmpty()) {
+            save(chart, dir.resolve("sweep-" + group + ".png"));
         }
     }
 

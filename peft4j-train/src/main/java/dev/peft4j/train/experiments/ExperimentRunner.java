@@ -12,7 +12,9 @@ import java.util.Locale;
 
 /**
  * Runs methods x tasks x seeds and writes the report. Resumable: a cell whose result file exists
- * is read back, not recomputed, so a killed experiment continues where it stopped.
+ * is read back, not recomputed, so a killed experiment continues where it stopped. A row that
+ * trains exactly what an earlier row trains ({@link ExperimentConfig.MethodRow#sameRunAs}) reuses
+ * that row's runs under its own label instead of repeating them: runs are deterministic per seed.
  */
 public final class ExperimentRunner {
 
@@ -39,9 +41,12 @@ public final class ExperimentRunner {
                         results.add(JSON.readValue(resultFile.toFile(), CellResult.class));
                         continue;
                     }
-                    System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d: %s on %s, seed %d%n", done, total,
-                            row.label(), task, seed);
-                    CellResult result = executor.run(config, row, task, seed, outputDir.resolve("runs").resolve(id));
+                    CellResult result = reusable(config, row, task, seed, results);
+                    if (result == null) {
+                        System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d: %s on %s, seed %d%n", done,
+                                total, row.label(), task, seed);
+                        result = executor.run(config, row, task, seed, outputDir.resolve("runs").resolve(id));
+                    }
                     AtomicFiles.writeString(resultFile, JSON.writeValueAsString(result));
                     results.add(result);
                     ExperimentReport.write(config, results, outputDir); // partial tables while it runs
@@ -50,6 +55,27 @@ public final class ExperimentRunner {
         }
         ExperimentReport.write(config, results, outputDir);
         return results;
+    }
+
+    /** An earlier row's finished run of the same training, relabelled as this row's; null when there is none. */
+    private static CellResult reusable(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
+            List<CellResult> finished) {
+        for (ExperimentConfig.MethodRow earlier : config.methods()) {
+            if (earlier == row) {
+                return null;
+            }
+            if (!earlier.sameRunAs(row, config.defaults())) {
+                continue;
+            }
+            for (CellResult c : finished) {
+                if (c.label().equals(earlier.label()) && c.task().equals(task) && c.seed() == seed) {
+                    System.err.printf(Locale.ROOT, "peft4j experiment: %s on %s, seed %d is the run of %s%n",
+                            row.label(), task, seed, earlier.label());
+                    return c.relabelled(row.label(), row.groupOrMain());
+                }
+            }
+        }
+        return null;
     }
 
     /** A file-name-safe id: label, task and seed. */

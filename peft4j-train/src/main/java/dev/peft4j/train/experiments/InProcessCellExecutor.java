@@ -8,13 +8,15 @@ import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.TrainerConfig;
 import dev.peft4j.train.text.FineTuneJob;
 import dev.peft4j.train.text.FineTuneRequest;
-import dev.peft4j.train.text.MethodSpec;
 import dev.peft4j.train.text.TaskSource;
+import dev.peft4j.train.vision.VisionAdaptation;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
-/** Runs cells in this JVM (tests, notebooks); its peak-memory figure is the whole process's so far. */
+/**
+ * Runs cells in this JVM (tests, notebooks): text tasks through {@link FineTuneJob}, image tasks through
+ * {@link VisionAdaptation}. Its peak-memory figure is the whole process's so far.
+ */
 public final class InProcessCellExecutor implements CellExecutor {
 
     private final ArtifactCache cache;
@@ -29,19 +31,21 @@ public final class InProcessCellExecutor implements CellExecutor {
         ExperimentConfig.Defaults d = config.defaults();
         String metric = config.metricFor(task);
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(d.epochs()).optBatchSize(d.batchSize())
-                .optLearningRate(row.lr() == null ? d.lr() : row.lr())
-                .optHeadLearningRate(row.headLr() == null ? d.headLr() : row.headLr()).optSeed(seed)
+                .optLearningRate(row.lrOr(d)).optHeadLearningRate(row.headLrOr(d)).optSeed(seed)
                 .optSelectionMetric(metric).optOutputDir(cellDir).build();
-        MethodSpec method = new MethodSpec(row.method(), row.rank() == null ? 8 : row.rank(), row.alpha(), row.init(),
-                row.targets() == null ? List.of("query", "value") : row.targets(), Boolean.TRUE.equals(row.trainSigma()),
-                row.extra());
-        FineTuneRequest request = new FineTuneRequest(PretrainedModel.fromId(config.model()), TaskSource.builtIn(task),
-                method, trainer, d.maxLength(), SequenceClassifier.Pooling.MEAN, d.maxTrain(),
-                cellDir.resolve("adapter"), SaveMode.COMPACT);
-        TrainResult r = FineTuneJob.run(request, cache).result();
+        Path adapterDir = cellDir.resolve("adapter");
+        TrainResult r;
+        if (config.isVision()) {
+            r = VisionAdaptation.run(new VisionAdaptation.Request(config.vitBase(), VisionAdaptation.Task.fromId(task),
+                    row.methodSpec(), trainer, d.maxTrain(), d.validationOrDefault(), 0, adapterDir), cache).result();
+        } else {
+            r = FineTuneJob.run(new FineTuneRequest(PretrainedModel.fromId(config.model()), TaskSource.builtIn(task),
+                    row.methodSpec(), trainer, d.maxLength(), SequenceClassifier.Pooling.MEAN, d.maxTrain(), adapterDir,
+                    SaveMode.COMPACT), cache).result();
+        }
         return new CellResult(row.label(), row.groupOrMain(), task, seed, metric, r.test().get(metric),
                 r.test().accuracy(), r.test().f1(), r.bestEpoch(), r.adapterParameters(), r.headParameters(),
                 r.wallSeconds(), r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
-                RunMeasurements.adapterBytes(cellDir.resolve("adapter")));
+                RunMeasurements.adapterBytes(adapterDir));
     }
 }

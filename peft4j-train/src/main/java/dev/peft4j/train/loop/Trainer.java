@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.core.nd.Scalars;
 import dev.peft4j.train.metrics.ClassificationMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -123,9 +124,10 @@ public final class Trainer<E> {
                     progress.finish();
                 }
                 ClassificationMetrics val = evaluate(validation);
+                double epochLoss = lossSum / Math.max(1, lossCount);
                 Map<String, Object> record = new LinkedHashMap<>();
                 record.put("epoch", epoch + 1);
-                record.put("train_loss", lossSum / Math.max(1, lossCount));
+                record.put("train_loss", epochLoss);
                 record.put("validation", val.toMap());
                 history.add(record);
                 log.write("eval", record);
@@ -143,6 +145,14 @@ public final class Trainer<E> {
                 if (config.outputDir() != null) {
                     save(new Checkpoint.Position(epoch + 1, 0, globalStep, 0, 0, bestEpoch, bestScore, history),
                             params, optimizer, best);
+                }
+                if (!Double.isFinite(epochLoss)) {
+                    // non-finite weights never recover, so further epochs would only cost time
+                    System.err.printf(java.util.Locale.ROOT, "peft4j: warning: training diverged in epoch %d (loss %s);"
+                            + " stopping and keeping the best epoch (%d). Lower the learning rate (now %s) to avoid"
+                            + " it.%n", epoch + 1, epochLoss, bestEpoch, config.learningRate());
+                    log.write("diverged", Map.of("epoch", epoch + 1));
+                    break;
                 }
             }
             restore(params, best);
@@ -166,7 +176,7 @@ public final class Trainer<E> {
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray logits = classifier.logits(batch, batchManager, true);
             NDArray loss = crossEntropy(logits, labels(batch, batchManager));
-            collector.backward(loss.div(config.gradientAccumulation()));
+            collector.backward(Scalars.div(loss, config.gradientAccumulation()));
             return loss.getFloat();
         }
     }

@@ -32,6 +32,22 @@ public final class VisionAdaptation {
         /** Fashion-MNIST classes 8 (Bag) and 9 (Ankle boot) only, for a base pretrained with {@code --classes 0..7}. */
         FASHION_HELDOUT;
 
+        /** The task's name in experiment configs: {@code mnist} or {@code fashion-heldout}. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** The task with this {@link #id()}, or an error listing the ids. */
+        public static Task fromId(String id) {
+            for (Task task : values()) {
+                if (task.id().equals(id)) {
+                    return task;
+                }
+            }
+            throw new IllegalArgumentException("Unknown image task '" + id + "'; image tasks: "
+                    + java.util.Arrays.stream(values()).map(Task::id).toList());
+        }
+
         ImageSplit load(ArtifactCache cache) throws IOException {
             return this == MNIST ? Mnist.load(cache) : FashionMnist.load(cache).withClasses(8, 9);
         }

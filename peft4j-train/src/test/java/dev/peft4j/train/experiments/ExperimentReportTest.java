@@ -59,4 +59,14 @@ class ExperimentReportTest {
                 () -> ExperimentConfig.read(new ByteArrayInputStream(typo.getBytes(StandardCharsets.UTF_8)), "test"));
         assertTrue(e2.getMessage().contains("modle"), e2.getMessage());
     }
+
+    @Test
+    void anImageGridAcceptsOnlyImageTasks() {
+        String json = "{\"name\": \"x\", \"model\": \"vit-fashion-mnist\", \"tasks\": [\"spam\"], \"seeds\": [1],"
+                + " \"methods\": [{\"label\": \"a\", \"method\": \"loldu\"}]}";
+        IOException e = assertThrows(IOException.class,
+                () -> ExperimentConfig.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "test"));
+        assertTrue(e.getMessage().contains("task 'spam' is not an image task")
+                && e.getMessage().contains("[mnist, fashion-heldout]"), e.getMessage());
+    }
 }

@@ -114,6 +114,20 @@ class TrainerTest {
     }
 
     @Test
+    void aDivergedRunStopsAndKeepsItsBestEpoch() {
+        List<Point> train = points(100, 7);
+        List<Point> val = points(30, 8);
+        try (ToyClassifier classifier = new ToyClassifier(9).closeable()) {
+            // Adam moves each weight by about lr per step: 1e30 overflows the logits within the first epoch
+            TrainResult result = new Trainer<>(classifier, config().optLearningRate(1e30f).optHeadLearningRate(1e30f)
+                    .build()).fit(train, val, val);
+            assertEquals(1, result.history().size(), "no epoch after the loss became NaN");
+            assertTrue(Double.isNaN(result.history().get(0).trainLoss()));
+            assertEquals(1, result.bestEpoch());
+        }
+    }
+
+    @Test
     void resumeAfterAKillGivesTheUninterruptedResult(@TempDir Path tmp) throws Exception {
         List<Point> train = points(100, 7);
         List<Point> val = points(30, 8);

@@ -8,6 +8,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
+import dev.peft4j.core.nd.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -53,7 +54,7 @@ final class LoraLayer implements AdapterLayer, LowRankExportable {
                 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray down = Linear.linear(input, a, null).singletonOrThrow(); // [..., r]
         NDArray up = Linear.linear(down, b, null).singletonOrThrow(); // [..., m]
-        return baseOut.add(scale == 1f ? up : up.mul(scale));
+        return baseOut.add(scale == 1f ? up : Scalars.mul(up, scale));
     }
 
     @Override

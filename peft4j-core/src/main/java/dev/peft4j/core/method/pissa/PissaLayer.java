@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
+import dev.peft4j.core.nd.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -63,7 +64,7 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
     public NDArray forward(NDArray x, NDArray baseOut) {
         NDArray down = Linear.linear(x, a, null).singletonOrThrow(); // [..., r]
         NDArray up = Linear.linear(down, b, null).singletonOrThrow(); // [..., m]
-        return baseOut.add(scale == 1f ? up : up.mul(scale));
+        return baseOut.add(scale == 1f ? up : Scalars.mul(up, scale));
     }
 
     @Override

@@ -1,0 +1,51 @@
+package dev.peft4j.train.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner's bookkeeping with a stand-in executor: which cells run, which are reused, what is plotted. */
+class ExperimentRunnerTest {
+
+    @Test
+    void aRowThatTrainsWhatAnEarlierRowTrainsReusesItsRunsUnderItsOwnLabel(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = ExperimentConfig.preset("vit-smoke"); // "r=64" (group rank) = the main LoLDU row
+        List<String> executed = new ArrayList<>();
+        CellExecutor fake = (c, row, task, seed, dir) -> {
+            executed.add(row.label());
+            double score = 0.5 + row.methodSpec().rank() / 1000.0;
+            return new CellResult(row.label(), row.groupOrMain(), task, seed, "accuracy", score, score, score, 1,
+                    row.methodSpec().rank(), 650, 1, 1, 1, 1);
+        };
+        List<CellResult> cells = new ExperimentRunner(fake).run(config, tmp);
+        assertEquals(List.of("LoLDU r=64 all-linear", "LP (linear probe)", "r=4"), executed);
+        assertEquals(4, cells.size());
+        CellResult reused = cells.get(3);
+        assertEquals("r=64", reused.label());
+        assertEquals("rank", reused.group());
+        assertEquals(cells.get(0).score(), reused.score());
+        assertTrue(Files.exists(tmp.resolve("cells/r_64__mnist__s1.json")), "the reused cell is recorded too");
+        assertTrue(Files.size(tmp.resolve("sweep-rank.png")) > 1000, "rank sweep plot");
+        assertTrue(Files.readString(tmp.resolve("results.md")).contains("| r=4 | 4 | 650 | 50.40 |"));
+    }
+
+    @Test
+    void rowsDifferingOnlyInAnExplicitDefaultAreTheSameRun() throws Exception {
+        ExperimentConfig config = ExperimentConfig.preset("minilm-ablations");
+        ExperimentConfig.MethodRow initLu = row(config, "init lu");
+        assertTrue(row(config, "lr 3e-3").sameRunAs(initLu, config.defaults()), "lr 3e-3 is the default lr");
+        assertTrue(row(config, "r=64").sameRunAs(initLu, config.defaults()));
+        assertTrue(!row(config, "sigma trained").sameRunAs(initLu, config.defaults()));
+        assertTrue(!row(config, "init uniform").sameRunAs(initLu, config.defaults()));
+    }
+
+    private static ExperimentConfig.MethodRow row(ExperimentConfig config, String label) {
+        return config.methods().stream().filter(r -> r.label().equals(label)).findFirst().orElseThrow();
+    }
+}
