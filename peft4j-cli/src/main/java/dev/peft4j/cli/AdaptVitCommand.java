@@ -19,10 +19,12 @@ import picocli.CommandLine.Option;
         description = "Adapt the pretrained ViT to an image task with a PEFT method and report test accuracy.")
 final class AdaptVitCommand implements Callable<Integer> {
 
-    @Option(names = "--base", description = "Directory written by 'peft4j pretrain vit' (default: the checkpoint shipped in the jar).")
-    Path base;
+    @Option(names = "--base", defaultValue = "vit-fashion-mnist", description = "Shipped checkpoint (vit-fashion-mnist,"
+            + " vit-fashion-mnist-0to4) or a directory written by 'peft4j pretrain vit' (default: ${DEFAULT-VALUE}).")
+    String base;
 
-    @Option(names = "--task", defaultValue = "MNIST", description = "MNIST or FASHION_HELDOUT (classes 8, 9) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--task", defaultValue = "MNIST", description = "MNIST, or FASHION_HELDOUT (Fashion-MNIST classes"
+            + " 5-9, for the base vit-fashion-mnist-0to4) (default: ${DEFAULT-VALUE}).")
     VisionAdaptation.Task task;
 
     @Mixin
@@ -58,8 +60,12 @@ final class AdaptVitCommand implements Callable<Integer> {
     @Mixin
     ResultOptions resultOptions;
 
+    @Mixin
+    EngineOptions engineOptions;
+
     @Override
     public Integer call() throws Exception {
+        engineOptions.apply();
         MethodSpec spec = methodOptions.spec();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
                 .optHeadLearningRate(headLearningRate).optBatchSize(batchSize).optSeed(seed).optOutputDir(output)

@@ -27,11 +27,20 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "Output directory (re-use it to resume).")
     Path output;
 
+    @Option(names = "--workers", defaultValue = "1", description = "Cells run at once, each in its own JVM with"
+            + " cores / workers engine threads (default: ${DEFAULT-VALUE}).")
+    int workers;
+
     @Override
     public Integer call() throws Exception {
         ExperimentConfig config = source.config != null ? ExperimentConfig.read(source.config)
                 : ExperimentConfig.preset(source.preset);
-        new ExperimentRunner(new SubprocessCellExecutor()).run(config, output);
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers must be at least 1, found " + workers);
+        }
+        // one engine thread per core in all: two workers with one thread each beat one with two on a loaded machine
+        int threadsPerCell = workers == 1 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+        new ExperimentRunner(new SubprocessCellExecutor(threadsPerCell), workers).run(config, output);
         System.out.println(java.nio.file.Files.readString(output.resolve("results.md")));
         System.out.println("wrote " + output.resolve("results.md") + ", results.json and PNG plots");
         return 0;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -79,8 +80,12 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed for init, split, order, dropout, shifts (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    EngineOptions engineOptions;
+
     @Override
     public Integer call() throws Exception {
+        engineOptions.apply();
         if (!"vit".equals(architecture)) {
             throw new IllegalArgumentException("Cannot pretrain '" + architecture + "'; accepted: [vit]");
         }

@@ -19,6 +19,13 @@ import java.util.Map;
  */
 final class SubprocessCellExecutor implements CellExecutor {
 
+    private final int threads;
+
+    /** @param threads engine threads of each child ({@code --threads}); 0 for the engine's default */
+    SubprocessCellExecutor(int threads) {
+        this.threads = threads;
+    }
+
     @Override
     public CellResult run(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed, Path cellDir)
             throws IOException {
@@ -26,7 +33,7 @@ final class SubprocessCellExecutor implements CellExecutor {
         Path result = cellDir.resolve("result.json");
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx8g", "-cp",
                 System.getProperty("java.class.path"), Peft4jCommand.class.getName()));
-        command.addAll(trainArguments(config, row, task, seed, cellDir, result));
+        command.addAll(arguments(config, row, task, seed, cellDir, result));
         Path log = cellDir.resolve("train.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
@@ -45,17 +52,15 @@ final class SubprocessCellExecutor implements CellExecutor {
         return new ObjectMapper().readValue(result.toFile(), CellResult.class);
     }
 
-    /** {@code train} for a text grid, {@code adapt-vit} for an image grid, with the row's knobs. */
-    static List<String> trainArguments(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
+    /** {@code train} for a text grid, {@code adapt-vit} for an image grid, with the row's knobs and our threads. */
+    List<String> arguments(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
             Path cellDir, Path result) {
         ExperimentConfig.Defaults d = config.defaults();
         List<String> args = new ArrayList<>();
         if (config.isVision()) {
-            args.addAll(List.of("adapt-vit", "--task", VisionAdaptation.Task.fromId(task).name(),
+            args.addAll(List.of("adapt-vit", "--base", config.vitBase(), "--task",
+                    VisionAdaptation.Task.fromId(task).name(),
                     "--validation", String.valueOf(d.validationOrDefault())));
-            if (config.vitBase() != null) {
-                args.addAll(List.of("--base", config.vitBase().toString()));
-            }
         } else {
             args.addAll(List.of("train", "--model", config.model(), "--task", task, "--max-length",
                     String.valueOf(d.maxLength()), "--metric", config.metricFor(task)));
@@ -64,7 +69,8 @@ final class SubprocessCellExecutor implements CellExecutor {
                 "--max-train", String.valueOf(d.maxTrain()), "--batch-size", String.valueOf(d.batchSize()),
                 "--lr", String.valueOf(row.lrOr(d)), "--head-lr", String.valueOf(row.headLrOr(d)),
                 "--seed", String.valueOf(seed), "-o", cellDir.toString(),
-                "--result-json", result.toString(), "--label", row.label(), "--group", row.groupOrMain()));
+                "--result-json", result.toString(), "--label", row.label(), "--group", row.groupOrMain(),
+                "--threads", String.valueOf(threads)));
         MethodSpec spec = row.methodSpec();
         args.addAll(List.of("--rank", String.valueOf(spec.rank()), "--targets", String.join(",", spec.targets())));
         if (spec.alpha() != null) {

@@ -76,8 +76,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save-mode", defaultValue = "COMPACT", description = "COMPACT or PORTABLE adapter files (default: ${DEFAULT-VALUE}).")
     SaveMode saveMode;
 
+    @Mixin
+    EngineOptions engineOptions;
+
     @Override
     public Integer call() throws Exception {
+        engineOptions.apply();
         MethodSpec methodSpec = methodOptions.spec();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
                 .optHeadLearningRate(headLearningRate).optWeightDecay(weightDecay).optBatchSize(batchSize)

@@ -50,10 +50,13 @@ class CliEndToEndIT {
                 .containsKey("encoder.layer.5.output.dense.weight"));
     }
 
-    /** The vision grid through child JVMs running {@code adapt-vit}: the shipped ViT adapted to real MNIST. */
+    /**
+     * The vision grid through child JVMs running {@code adapt-vit}, two at a time with half the cores each: the
+     * shipped ViT adapted to real MNIST.
+     */
     @Test
     void visionExperimentRunsEachCellAsAdaptVitInAChildJvm(@TempDir Path tmp) throws Exception {
-        String out = run("experiment", "--preset", "vit-smoke", "-o", tmp.toString());
+        String out = run("experiment", "--preset", "vit-smoke", "--workers", "2", "-o", tmp.toString());
         assertTrue(out.contains("| LoLDU r=64 all-linear | 1,585 | 650 |"), out);
         assertTrue(out.contains("| r=4 | 100 | 650 |"), out);
         assertTrue(Files.readString(tmp.resolve("runs/LP_linear_probe___mnist__s1/train.log"))

@@ -54,12 +54,13 @@ class Peft4jCommandTest {
     void anImageCellRunsAdaptVitWithEveryKnobOfItsRow() throws Exception {
         var config = dev.peft4j.train.experiments.ExperimentConfig.preset("vit-smoke");
         var row = config.methods().get(2); // r=4, all-linear
-        java.util.List<String> args = SubprocessCellExecutor.trainArguments(config, row, "mnist", 7,
+        java.util.List<String> args = new SubprocessCellExecutor(1).arguments(config, row, "mnist", 7,
                 java.nio.file.Path.of("cell"), java.nio.file.Path.of("cell/result.json"));
         String line = String.join(" ", args);
-        assertTrue(line.startsWith("adapt-vit --task MNIST --validation 256 "), line);
+        assertTrue(line.startsWith("adapt-vit --base vit-fashion-mnist --task MNIST --validation 256 "), line);
         assertTrue(line.contains("--rank 4 --targets all-linear") && line.contains("--seed 7")
-                && line.contains("--max-train 512") && line.contains("--label r=4 --group rank"), line);
+                && line.contains("--max-train 512") && line.contains("--label r=4 --group rank")
+                && line.contains("--threads 1"), line);
         CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(args.toArray(String[]::new));
         assertEquals("adapt-vit", parsed.subcommand().commandSpec().name(), "the child's command line parses");
     }

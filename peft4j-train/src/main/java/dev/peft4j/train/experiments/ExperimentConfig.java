@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.models.vit.PretrainedVit;
 import dev.peft4j.train.text.MethodSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,8 +18,8 @@ import java.util.Map;
  * each method row may override. Read from JSON (see the presets in {@code experiments/}).
  *
  * @param name a short name for the report
- * @param model pretrained encoder id, or {@value #SHIPPED_VIT} (the ViT shipped in the jar) or {@code vit:DIR} (a
- *     directory written by {@code peft4j pretrain vit}) for the vision tasks
+ * @param model pretrained encoder id; for the image tasks a ViT shipped in the jar ({@code vit-fashion-mnist},
+ *     {@code vit-fashion-mnist-0to4}) or {@code vit:DIR} (a directory written by {@code peft4j pretrain vit})
  * @param tasks built-in task names: text tasks for an encoder, {@link #VISION_TASKS} for a ViT
  * @param metrics the reported (and best-epoch) metric per task: accuracy, f1 or mcc; default accuracy
  * @param seeds at least 3 for medians
@@ -45,9 +46,6 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         }
     }
 
-    /** Model id of the ViT pretrained on Fashion-MNIST and shipped in the peft4j-models jar. */
-    public static final String SHIPPED_VIT = "vit-fashion-mnist";
-
     /** The image tasks a ViT experiment may run (see {@code VisionAdaptation.Task}). */
     public static final List<String> VISION_TASKS = List.of("mnist", "fashion-heldout");
 
@@ -57,12 +55,12 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
     }
 
     private static boolean isVision(String model) {
-        return model.equals(SHIPPED_VIT) || model.startsWith("vit:");
+        return PretrainedVit.Checkpoint.byId(model) != null || model.startsWith("vit:");
     }
 
-    /** The pretrained ViT directory of a {@code vit:DIR} model, null for the shipped one. */
-    public Path vitBase() {
-        return model.startsWith("vit:") ? Path.of(model.substring("vit:".length())) : null;
+    /** The ViT base for {@code VisionAdaptation}: a shipped checkpoint id, or the directory of a {@code vit:DIR}. */
+    public String vitBase() {
+        return model.startsWith("vit:") ? model.substring("vit:".length()) : model;
     }
 
     private static void require(boolean condition, String message) {
@@ -181,6 +179,6 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         }
     }
 
-    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "vit-mnist", "smoke",
-            "vit-smoke");
+    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "vit-mnist",
+            "vit-fashion-heldout", "smoke", "vit-smoke");
 }

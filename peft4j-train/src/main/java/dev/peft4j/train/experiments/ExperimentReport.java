@@ -70,6 +70,9 @@ public final class ExperimentReport {
                 .append(config.seeds()).append(" of the test score at the best validation epoch. Trainable params ")
                 .append("count the adapter only; the classification head is trained in every row and listed apart.\n");
         for (String group : groups(config)) {
+            if (aggregates.stream().noneMatch(a -> a.group().equals(group))) {
+                continue; // nothing finished yet in this group
+            }
             md.append("\n## ").append(group).append("\n\n| method | trainable params | head params |");
             for (String task : config.tasks()) {
                 md.append(' ').append(task).append(" (").append(config.metricFor(task)).append(") |");

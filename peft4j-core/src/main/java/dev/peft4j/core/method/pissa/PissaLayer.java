@@ -3,10 +3,9 @@ package dev.peft4j.core.method.pissa;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
-import dev.peft4j.core.nd.Scalars;
+import dev.peft4j.core.nd.LowRankUpdate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,7 +43,7 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
         int r = factors.r();
         initialA = manager.create(factors.a0(), new Shape(r, n));
         initialB = manager.create(factors.b0(), new Shape(m, r));
-        try (NDArray product = initialB.matMul(initialA); NDArray absorbed = product.mul(scale)) {
+        try (NDArray absorbed = LowRankUpdate.dense(initialA, initialB, scale)) {
             NDArray res = baseWeight.sub(absorbed);
             res.attach(manager);
             residual = res;
@@ -62,14 +61,12 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
 
     @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
-        NDArray down = Linear.linear(x, a, null).singletonOrThrow(); // [..., r]
-        NDArray up = Linear.linear(down, b, null).singletonOrThrow(); // [..., m]
-        return baseOut.add(scale == 1f ? up : Scalars.mul(up, scale));
+        return LowRankUpdate.addTo(baseOut, x, a, b, scale);
     }
 
     @Override
     public NDArray mergedWeight() {
-        try (NDArray product = b.matMul(a); NDArray delta = product.mul(scale)) {
+        try (NDArray delta = LowRankUpdate.dense(a, b, scale)) {
             return residual.add(delta);
         }
     }
