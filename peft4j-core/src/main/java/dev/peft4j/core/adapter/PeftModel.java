@@ -25,6 +25,7 @@ public final class PeftModel implements AutoCloseable {
 
     private final AdaptableModel model;
     private final AdapterRegistry registry;
+    private final ConfigSelection selection;
     private final Map<String, Adapter> adapters = new LinkedHashMap<>();
     private String activeAdapter;
     private boolean disabled;
@@ -56,6 +57,7 @@ public final class PeftModel implements AutoCloseable {
     PeftModel(AdaptableModel model, AdapterRegistry registry) {
         this.model = model;
         this.registry = registry;
+        this.selection = new ConfigSelection(model);
     }
 
     public AdaptableModel model() {
@@ -80,7 +82,7 @@ public final class PeftModel implements AutoCloseable {
         AdapterMethod method = registry.byId(config.methodId());
         // Original values in every shared tensor, so that layers and new snapshots see the base.
         adapters.values().forEach(other -> other.stores().forEach(store -> store.activate(null)));
-        List<LinearSlot> targets = config instanceof BaseParameterSelector ? List.of() : targetSlots(config);
+        List<LinearSlot> targets = config instanceof BaseParameterSelector ? List.of() : selection.targetSlots(config);
         List<String> notes = new ArrayList<>();
         List<LinearSlot> attached = new ArrayList<>();
         try {
@@ -103,11 +105,13 @@ public final class PeftModel implements AutoCloseable {
             LOG.warning("Adapter '" + name + "': " + notes.size() + " layer(s) capped to min(out, in) "
                     + "(sigma0 still uses the configured rank): " + String.join("; ", notes));
         }
-        ModulesToSave saved = modulesToSave(config);
+        Map<String, NDArray> savedTensors = selection.modulesToSave(config);
+        ModulesToSave saved = savedTensors.isEmpty() ? null : sharedStore(savedTensors);
         if (saved != null) {
             saved.addAdapter(name);
         }
-        ModulesToSave base = baseParameters(config, saved);
+        ModulesToSave base = config instanceof BaseParameterSelector selector
+                ? sharedStore(selection.baseParameters(config, selector, savedTensors)) : null;
         if (base != null) {
             base.addAdapter(name);
         }
@@ -115,52 +119,6 @@ public final class PeftModel implements AutoCloseable {
         adapters.put(name, adapter);
         setAdapter(name);
         return adapter;
-    }
-
-    private List<LinearSlot> targetSlots(AdapterConfig config) {
-        Map<String, LinearSlot> layers = model.linearLayers();
-        List<LinearSlot> targets = new ArrayList<>();
-        for (LinearSlot slot : layers.values()) {
-            boolean head = isHead(slot.name());
-            if (config.targetModules().matches(slot.name(), head)
-                    && !TargetModules.matchesAny(config.excludeModules(), slot.name())) {
-                targets.add(slot);
-            }
-        }
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("Target modules " + config.targetModules() + " matched none of the "
-                    + layers.size() + " linear layers of " + model.modelName() + ". Its layer names end in: "
-                    + String.join(", ", TargetModules.layerNameSuffixes(layers))
-                    + ". Use e.g. targetModules(\"query\", \"value\") or \"all-linear\".");
-        }
-        return targets;
-    }
-
-    private boolean isHead(String path) {
-        for (String head : model.headModules()) {
-            if (path.equals(head) || path.startsWith(head + ".")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private ModulesToSave modulesToSave(AdapterConfig config) {
-        if (config.modulesToSave().isEmpty()) {
-            return null;
-        }
-        Map<String, NDArray> selected = new LinkedHashMap<>();
-        model.parameters().forEach((name, tensor) -> {
-            String module = name.substring(0, Math.max(0, name.lastIndexOf('.')));
-            if (TargetModules.matchesAny(config.modulesToSave(), module)) {
-                selected.put(name, tensor);
-            }
-        });
-        if (selected.isEmpty()) {
-            throw new IllegalArgumentException("modulesToSave " + config.modulesToSave() + " matched no parameter of "
-                    + model.modelName() + "; its heads are " + model.headModules());
-        }
-        return sharedStore(selected);
     }
 
     /** A store for these tensors: an existing adapter's when it holds exactly the same ones. */
@@ -173,27 +131,6 @@ public final class PeftModel implements AutoCloseable {
             }
         }
         return new ModulesToSave(selected);
-    }
-
-    /** The base parameters a {@link BaseParameterSelector} config trains in place, minus its modules to save. */
-    private ModulesToSave baseParameters(AdapterConfig config, ModulesToSave modulesToSave) {
-        if (!(config instanceof BaseParameterSelector selector)) {
-            return null;
-        }
-        Map<String, NDArray> selected = new LinkedHashMap<>();
-        model.parameters().forEach((name, tensor) -> {
-            String module = name.substring(0, Math.max(0, name.lastIndexOf('.')));
-            boolean owned = modulesToSave != null && modulesToSave.tensors().containsKey(name);
-            if (!owned && selector.selects(name, isHead(module))) {
-                selected.put(name, tensor);
-            }
-        });
-        if (selected.isEmpty()) {
-            throw new IllegalArgumentException("Method " + config.methodId() + " selected no parameter of "
-                    + model.modelName() + " to train (its heads are " + model.headModules() + ", modules to save "
-                    + config.modulesToSave() + "); choose a model with such parameters or another method");
-        }
-        return sharedStore(selected);
     }
 
     /** Makes {@code name} the active adapter (peft's {@code set_adapter}). */
