@@ -1,6 +1,5 @@
 package dev.peft4j.core.decomp;
 
-
 /**
  * Truncated LDU decomposition of a weight {@code W [m, n]} (row-major, {@code [out, in]}): the first {@code r} steps
  * of Gaussian elimination with partial pivoting, as LoLDU initialises its adapters
