@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.models.vit.PretrainedVit;
 import dev.peft4j.train.text.MethodSpec;
+import dev.peft4j.train.vision.VisionAdaptation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -46,8 +47,9 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         }
     }
 
-    /** The image tasks a ViT experiment may run (see {@code VisionAdaptation.Task}). */
-    public static final List<String> VISION_TASKS = List.of("mnist", "fashion-heldout");
+    /** The image tasks a ViT experiment may run ({@link VisionAdaptation.Task#id()}). */
+    public static final List<String> VISION_TASKS = java.util.Arrays.stream(VisionAdaptation.Task.values())
+            .map(VisionAdaptation.Task::id).toList();
 
     /** Whether the grid adapts a ViT to image tasks rather than an encoder to text tasks. */
     public boolean isVision() {
