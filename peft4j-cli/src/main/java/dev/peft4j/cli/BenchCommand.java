@@ -43,9 +43,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Engine intra-op threads; 0 = one per core "
-            + "(default: ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin
+    EngineOptions engineOptions; // the benchmark sets the threads itself and records them in its report
 
     @Option(names = "--output", defaultValue = "bench/results",
             description = "Folder for the JSON report (default: ${DEFAULT-VALUE}).")
@@ -56,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         Set<BenchSection> chosen = EnumSet.noneOf(BenchSection.class);
         sections.forEach(id -> chosen.add(BenchSection.fromId(id)));
         BenchOptions options = new BenchOptions(name, chosen, warmup, repetitions, batch, modelOptions.maxLength,
-                modelOptions.model, output, ArtifactCache.defaultCache(), threads);
+                modelOptions.model, output, ArtifactCache.defaultCache(), engineOptions.threads);
         BenchReport report = Benchmark.run(options, System.err);
         System.out.print(report.table());
         Path file = report.write(output);
