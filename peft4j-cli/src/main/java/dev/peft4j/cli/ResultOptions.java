@@ -3,7 +3,6 @@ package dev.peft4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.core.io.AtomicFiles;
 import dev.peft4j.train.experiments.CellResult;
-import dev.peft4j.train.experiments.RunMeasurements;
 import dev.peft4j.train.loop.TrainResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,10 +27,7 @@ final class ResultOptions {
         if (resultJson == null) {
             return;
         }
-        CellResult cell = new CellResult(label.isEmpty() ? method : label, group, task, seed, metric,
-                r.test().get(metric), r.test().accuracy(), r.test().f1(), r.bestEpoch(), r.adapterParameters(),
-                r.headParameters(), r.wallSeconds(), r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
-                adapterDir == null ? 0 : RunMeasurements.adapterBytes(adapterDir));
+        CellResult cell = CellResult.of(label.isEmpty() ? method : label, group, task, seed, metric, r, adapterDir);
         Files.createDirectories(resultJson.toAbsolutePath().getParent());
         AtomicFiles.writeString(resultJson, new ObjectMapper().writeValueAsString(cell));
     }

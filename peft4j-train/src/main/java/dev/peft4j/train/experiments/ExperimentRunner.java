@@ -77,7 +77,7 @@ public final class ExperimentRunner {
                 toReuse.add(cell);
             }
         }
-        runAll(config, toRun, finished, outputDir);
+        runAll(config, toRun, cells, finished, outputDir);
         for (Cell cell : toReuse) {
             ExperimentConfig.MethodRow source = firstSameRun(config, cell.row());
             CellResult original = finished.get(new Cell(source, cell.task(), cell.seed()));
@@ -91,8 +91,8 @@ public final class ExperimentRunner {
     }
 
     /** Runs the cells on {@code workers} threads; a failed cell fails the run after the others have finished. */
-    private void runAll(ExperimentConfig config, List<Cell> toRun, Map<Cell, CellResult> finished, Path outputDir)
-            throws IOException {
+    private void runAll(ExperimentConfig config, List<Cell> toRun, List<Cell> cells, Map<Cell, CellResult> finished,
+            Path outputDir) throws IOException {
         int total = toRun.size();
         AtomicInteger started = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
@@ -107,7 +107,7 @@ public final class ExperimentRunner {
                     record(cell, result, finished, outputDir);
                     synchronized (finished) {
                         // partial tables while it runs
-                        ExperimentReport.write(config, ordered(List.copyOf(finished.keySet()), finished), outputDir);
+                        ExperimentReport.write(config, ordered(cells, finished), outputDir);
                     }
                     return null;
                 }));

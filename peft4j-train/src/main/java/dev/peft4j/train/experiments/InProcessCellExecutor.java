@@ -43,9 +43,6 @@ public final class InProcessCellExecutor implements CellExecutor {
                     row.methodSpec(), trainer, d.maxLength(), SequenceClassifier.Pooling.MEAN, d.maxTrain(), adapterDir,
                     SaveMode.COMPACT), cache).result();
         }
-        return new CellResult(row.label(), row.groupOrMain(), task, seed, metric, r.test().get(metric),
-                r.test().accuracy(), r.test().f1(), r.bestEpoch(), r.adapterParameters(), r.headParameters(),
-                r.wallSeconds(), r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
-                RunMeasurements.adapterBytes(adapterDir));
+        return CellResult.of(row.label(), row.groupOrMain(), task, seed, metric, r, adapterDir);
     }
 }
