@@ -61,7 +61,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed for data split, init, order, dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"-o", "--output"}, description = "Output directory: adapter, metrics.jsonl, checkpoints.")
+    @Option(names = {"-o", "--output"},
+            description = "Output directory: adapter, metrics.jsonl, checkpoints (default: a new runs/TASK-METHOD-TIME).")
     Path output;
 
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Optimiser steps between checkpoints (default: epoch ends only).")
@@ -83,19 +84,45 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         engineOptions.apply();
         MethodSpec methodSpec = methodOptions.spec();
+        if (output == null) {
+            if (resume) {
+                throw new IllegalArgumentException("--resume continues a run in --output, but no --output was given; "
+                        + "pass the run folder of the interrupted run, e.g. --output runs/spam-loldu-20261201-101500");
+            }
+            output = defaultRunFolder(taskOptions.source().label(), methodSpec.method());
+        }
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
                 .optHeadLearningRate(headLearningRate).optWeightDecay(weightDecay).optBatchSize(batchSize)
                 .optGradientAccumulation(gradientAccumulation).optWarmupRatio(warmup).optSeed(seed)
                 .optSelectionMetric(metric).optOutputDir(output).optCheckpointEvery(checkpointEvery).optResume(resume)
                 .optProgress(true).build();
-        Path adapterDir = output == null ? null : output.resolve("adapter");
+        Path adapterDir = output.resolve("adapter");
         FineTuneRequest request = new FineTuneRequest(modelOptions.model, taskOptions.source(), methodSpec, trainer,
                 modelOptions.maxLength, modelOptions.pooling, maxTrain, adapterDir, saveMode);
         FineTuneJob.Report report = FineTuneJob.run(request, ArtifactCache.defaultCache());
         print(report);
         resultOptions.write(methodSpec.method(), taskOptions.source().label(), seed, metric, report.result(),
                 adapterDir);
+        printNextSteps(adapterDir);
         return 0;
+    }
+
+    /** {@code runs/TASK-METHOD-yyyyMMdd-HHmmss} under the working directory: a fresh folder for every run. */
+    static Path defaultRunFolder(String task, String method) {
+        String time = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern(
+                "yyyyMMdd-HHmmss", Locale.ROOT));
+        String name = (task + "-" + method).replaceAll("[^A-Za-z0-9._-]+", "_") + "-" + time;
+        return Path.of("runs", name);
+    }
+
+    /** Where the adapter is and what to do with it, spelled as commands that run as printed. */
+    private void printNextSteps(Path adapterDir) {
+        String data = taskOptions.data == null ? "--task " + taskOptions.task : "--data " + taskOptions.data;
+        String dir = adapterDir.toString();
+        System.out.printf(Locale.ROOT, "%nadapter saved to %s%nnext:%n", dir);
+        System.out.printf(Locale.ROOT, "  ./peft4j eval --adapter %s %s%n", dir, data);
+        System.out.printf(Locale.ROOT, "  ./peft4j export lora --adapter %s -o %s-lora%n", dir, dir);
+        System.out.printf(Locale.ROOT, "  ./peft4j merge --adapter %s -o %s-merged%n", dir, dir);
     }
 
     static void print(FineTuneJob.Report report) {

@@ -6,14 +6,11 @@ import java.util.Map;
 /**
  * One adapter's state for one linear slot: the per-method math (LoLDU, LoRA, ...).
  *
- * <p>A layer may replace the frozen base weight it sees (LoLDU and PiSSA keep a residual
- * {@code W_res}, LoRA keeps {@code W}); {@link #residualWeight()} says which one the slot must
- * multiply by, and {@link #forward(NDArray, NDArray)} adds the adapter path to that output.
+ * <p>Every method is in delta form: the slot multiplies by its own frozen base {@code W} and
+ * {@link #forward(NDArray, NDArray)} adds the adapter's change to that output. No layer keeps a second dense copy
+ * of the weight, and a method whose init is an identity adds exactly zero at init.
  */
 public interface AdapterLayer extends AutoCloseable {
-
-    /** The frozen weight [m, n] the slot multiplies by while this adapter is active and unmerged. */
-    NDArray residualWeight();
 
     /** Returns {@code baseOut} plus this adapter's path for input {@code x} ([..., n] to [..., m]). */
     NDArray forward(NDArray x, NDArray baseOut);

@@ -86,7 +86,7 @@ public final class LinearSlot implements AutoCloseable {
         if (first == null) {
             return linear(x, weight);
         }
-        NDArray out = linear(x, first.residualWeight());
+        NDArray out = linear(x, weight);
         for (String adapterName : active) {
             AdapterLayer layer = adapters.get(adapterName);
             if (layer != null) {

@@ -16,9 +16,14 @@ public final class LowRankUpdate {
      * @param b [m, r]
      */
     public static NDArray addTo(NDArray baseOut, NDArray x, NDArray a, NDArray b, float scale) {
-        NDArray down = Linear.linear(x, a, null).singletonOrThrow(); // [..., r]
-        NDArray up = Linear.linear(down, b, null).singletonOrThrow(); // [..., m]
+        NDArray up = path(x, a, b);
         return baseOut.add(scale == 1f ? up : Scalars.mul(up, scale));
+    }
+
+    /** {@code B (A x)} [..., m], unscaled. */
+    public static NDArray path(NDArray x, NDArray a, NDArray b) {
+        NDArray down = Linear.linear(x, a, null).singletonOrThrow(); // [..., r]
+        return Linear.linear(down, b, null).singletonOrThrow();
     }
 
     /** {@code scale * B A} as a new dense [m, n] array. */

@@ -36,15 +36,35 @@ class PeftModelTest {
         }
     }
 
+    /** fp32 unit roundoff, 2^-24: the relative error of one rounding. */
+    static final double U = 0x1p-24;
+
+    /**
+     * Relative closeness: fails unless {@code max_i |expected[i] - actual[i]| <= relTol * max_i |expected[i]|}. The
+     * scale is the largest magnitude of {@code expected} (not each entry's own), so entries that cancel to near zero
+     * are held to the same absolute error as the largest one, as rounding errors are: they scale with the summed
+     * terms, not with the result. No absolute floor: the same check for outputs of size 1e-3 or 1e3. Size
+     * {@code relTol} from the arithmetic (a sum of k fp32 terms is off by up to ~k·u of their magnitudes, u = 2^-24),
+     * never from what one CPU measured: the GEMM kernel and so the rounding differ per instruction set.
+     */
     static void assertClose(float[] expected, float[] actual, double relTol) {
+        assertEquals(expected.length, actual.length, "length");
         double maxAbs = 0;
         double maxDiff = 0;
         for (int i = 0; i < expected.length; i++) {
             maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
             maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
         }
-        assertTrue(maxDiff <= relTol * Math.max(1, maxAbs), "max diff " + maxDiff + " > " + relTol + " * " + maxAbs);
+        assertTrue(maxDiff <= relTol * maxAbs, "max diff " + maxDiff + " > " + relTol + " * max |expected| " + maxAbs
+                + " (relative " + maxDiff / maxAbs + ")");
     }
+
+    /**
+     * Merged vs unmerged on the toy MLP: fl(W + dW) x vs W x + dW x are two fp32 paths through lin0 (10 terms, plus
+     * the rank-r factors) and lin1 (20 terms); worst case ~(10 + 20 + 8)·u ≈ 2.3e-6 of the summed terms, which can
+     * be a few times max |y| where terms cancel. 5e-5 relative to max |y| keeps a ~5x margin over that.
+     */
+    static final double MERGE_TOLERANCE = 5e-5;
 
     private static LolduConfig config(int rank, LolduInit init) {
         return LolduConfig.builder().setRank(rank).optInit(init).optTargetModules("lin0").build();
@@ -56,7 +76,7 @@ class PeftModelTest {
             float[] base = run(model, m);
             float[] w0 = model.linearLayers().get("lin0").weight().toFloatArray();
             PeftModel peft = Peft.wrap(model, config(8, LolduInit.LU));
-            assertClose(base, run(model, m), 1e-5);
+            assertArrayEquals(base, run(model, m), "sigma z - sigma0 c is exactly 0 at init: the base, bit for bit");
             peft.unload();
             assertArrayEquals(base, run(model, m), 0f);
             assertArrayEquals(w0, model.linearLayers().get("lin0").weight().toFloatArray(), 0f);
@@ -71,8 +91,9 @@ class PeftModelTest {
             PeftModel peft = Peft.wrap(model, config(6, init));
             float[] adapted = run(model, m);
             if (init.identityAtInit()) {
-                assertClose(base, adapted, 1e-5);
+                assertArrayEquals(base, adapted, init + ": identity at init must be exact");
             } else if (init != LolduInit.LU) {
+                // a "must differ" check: perturbing inits move outputs by O(0.1), rounding by ~1e-7; 1e-4 separates them
                 assertNotEquals(base[0], adapted[0], 1e-4f, "perturbing init must change the output at step 0");
             }
             peft.unload();
@@ -107,6 +128,8 @@ class PeftModelTest {
                     losses[s] = model.forward(x).square().sum().getFloat();
                 }
                 double numeric = (losses[0] - losses[1]) / (2 * eps);
+                // central difference of a loss quadratic in z (exact but for rounding): fp32 loss ~1e1 rounds by
+                // ~k·u·|L| ≈ 1e-5, over 2 eps = 2e-2 gives ~1e-3 in the slope; 2e-2 of max(1, |slope|) covers it 20x
                 assertEquals(numeric, analytic[i], 2e-2 * Math.max(1, Math.abs(numeric)), "dL/dz[" + i + "]");
             }
         }
@@ -121,15 +144,16 @@ class PeftModelTest {
             peft.addAdapter("other", config(4, LolduInit.ONES));
             assertEquals("other", peft.activeAdapter());
             float[] second = run(model, m);
-            assertNotEquals(first[0], second[0], 1e-5f);
+            assertNotEquals(first[0], second[0], 1e-5f); // "must differ": ZEROS vs ONES init differ by O(0.1)
             peft.setAdapter("default");
-            assertArrayEquals(first, run(model, m), 1e-6f);
+            // switching back runs the very same tensors through the very same kernels: bit for bit
+            assertArrayEquals(first, run(model, m), "setAdapter(default) gives the first adapter's output exactly");
             peft.disableAdapters();
             assertArrayEquals(base, run(model, m), 0f);
             peft.enableAdapters();
             peft.deleteAdapter("default");
             assertEquals("other", peft.activeAdapter());
-            assertArrayEquals(second, run(model, m), 1e-6f);
+            assertArrayEquals(second, run(model, m), "deleting the other adapter leaves this one's output exactly");
             assertThrows(IllegalArgumentException.class, () -> peft.addAdapter("other", config(4, LolduInit.LU)));
         }
     }
@@ -140,12 +164,12 @@ class PeftModelTest {
             PeftModel peft = Peft.wrap(model, config(8, LolduInit.S_NORMAL));
             float[] unmerged = run(model, m);
             peft.merge();
-            assertClose(unmerged, run(model, m), 1e-5);
+            assertClose(unmerged, run(model, m), MERGE_TOLERANCE);
             assertThrows(IllegalStateException.class, () -> peft.setAdapter("default"));
             peft.unmerge();
             assertArrayEquals(unmerged, run(model, m), 0f);
             peft.mergeAndUnload();
-            assertClose(unmerged, run(model, m), 1e-5);
+            assertClose(unmerged, run(model, m), MERGE_TOLERANCE);
             assertTrue(model.linearLayers().get("lin0").adapterNames().isEmpty());
         }
     }

@@ -36,6 +36,8 @@ class SvdDecompositionTest {
                     for (int k = 0; k < r; k++) {
                         sum += (double) u[i * r + k] * s[k] * vt[k * n + j];
                     }
+                    // fp32 factors (u = 6e-8 each) summed over r <= 7 in double: ~3·r·u·|W| ≈ 1.3e-6 for N(0, 1)
+                    // entries (|W| < ~4); commons-math in Java double, the same on every CPU. 1e-5 absolute ~ 2.5e-6 of max |W|
                     assertEquals(w[i * n + j], sum, 1e-5, "W[" + i + ", " + j + "]");
                 }
             }
@@ -50,6 +52,7 @@ class SvdDecompositionTest {
                     for (int j = 0; j < n; j++) {
                         vv += (double) vt[a * n + j] * vt[b * n + j];
                     }
+                    // unit vectors of <= 7 fp32 entries: orthonormality off by ~2·7·u ≈ 8e-7 (relative to 1)
                     assertEquals(a == b ? 1 : 0, uu, 1e-5);
                     assertEquals(a == b ? 1 : 0, vv, 1e-5);
                 }

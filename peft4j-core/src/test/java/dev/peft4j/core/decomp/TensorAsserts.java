@@ -3,13 +3,22 @@ package dev.peft4j.core.decomp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Norm-wise closeness for the decomposition tests: the largest difference against the tensor's largest entry. */
+/**
+ * Norm-wise closeness for the decomposition tests: the largest difference against the tensor's largest entry. The
+ * decompositions run in plain Java {@code double} (IEEE, the same on every CPU) and round once to fp32, so their
+ * differences from a reference do not depend on the machine; the tolerances are sized from fp32 rounding (u = 2^-24)
+ * and elimination growth.
+ */
 final class TensorAsserts {
 
     private TensorAsserts() {
     }
 
-    /** Fails unless {@code max |expected - actual| <= tolerance * max(|expected|, floor)}, naming the worst entry. */
+    /**
+     * Fails unless {@code max_i |expected[i] - actual[i]| <= tolerance * max(max_i |expected[i]|, floor)}, naming the
+     * worst entry: relative to the largest magnitude of {@code expected}, or to {@code floor} when that is larger
+     * (pass the magnitude of the inputs, e.g. max |W|, when {@code expected} is a residual that cancels to ~0).
+     */
     static void assertClose(String what, double[] expected, double[] actual, double tolerance, double floor) {
         assertEquals(expected.length, actual.length, what + " length");
         double scale = floor;
@@ -34,6 +43,7 @@ final class TensorAsserts {
         }
     }
 
+    /** As above with no floor: purely relative to max |expected|. */
     static void assertClose(String what, float[] expected, float[] actual, double tolerance) {
         assertClose(what, toDouble(expected), toDouble(actual), tolerance, 0);
     }

@@ -27,7 +27,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class BertModelOnnxIT {
 
-    private static final float TOLERANCE = 1e-5f; // measured about 3.5e-6 on both models
+    // Relative to max |last_hidden_state| of the compared positions (was 1e-5 absolute, tuned to 3.5e-6 measured on
+    // one CPU): two engines' fp32 kernels through 6 layers of 384-1536-term sums, ~sqrt(k)·u ≈ 2.4e-6 per layer in
+    // practice (k·u ≈ 1e-4 worst), compounded over 6 layers and LayerNorm/softmax: 1e-4. A wrong GELU, eps or
+    // mask is off by > 1e-3.
+    private static final float TOLERANCE = 1e-4f;
 
     private static final List<String> SENTENCES = List.of(
             "Hello world!",
@@ -56,22 +60,22 @@ class BertModelOnnxIT {
 
             BertTokenizer.Batch singles = tokenizer.encode(SENTENCES);
             assertTrue(singles.attentionMask()[0][singles.seqLength() - 1] == 0, "the batch must contain padding");
-            float singlesDiff = maxAbsDiff(model, session, env, singles, manager);
+            float singlesDiff = maxRelativeDiff(model, session, env, singles, manager);
 
             BertTokenizer.Batch pairs = tokenizer.encodePairs(
                     List.of("How do I fine-tune a model cheaply?", "Is it raining?"),
                     List.of("Train a low-rank adapter instead of every weight.", "The weather is dry and sunny."));
-            float pairsDiff = maxAbsDiff(model, session, env, pairs, manager);
+            float pairsDiff = maxRelativeDiff(model, session, env, pairs, manager);
 
-            System.out.printf("%s vs ONNX Runtime: max |diff| singles %.3g (batch %d x %d), pairs %.3g (batch %d x %d)%n",
+            System.out.printf("%s vs ONNX Runtime: max relative diff singles %.3g (batch %d x %d), pairs %.3g (batch %d x %d)%n",
                     pretrained.id(), singlesDiff, singles.size(), singles.seqLength(), pairsDiff, pairs.size(),
                     pairs.seqLength());
-            assertTrue(singlesDiff < TOLERANCE, "singles differ by " + singlesDiff);
-            assertTrue(pairsDiff < TOLERANCE, "pairs differ by " + pairsDiff);
+            assertTrue(singlesDiff < TOLERANCE, "singles differ by a max relative " + singlesDiff);
+            assertTrue(pairsDiff < TOLERANCE, "pairs differ by a max relative " + pairsDiff);
         }
     }
 
-    private static float maxAbsDiff(BertModel model, OrtSession session, OrtEnvironment env,
+    private static float maxRelativeDiff(BertModel model, OrtSession session, OrtEnvironment env,
             BertTokenizer.Batch batch, NDManager parent) throws OrtException {
         float[][][] expected = runOnnx(session, env, batch);
         float[] actual;
@@ -82,6 +86,7 @@ class BertModelOnnxIT {
             actual = hidden.toFloatArray();
         }
         float max = 0f;
+        float scale = 0f;
         int seq = batch.seqLength();
         for (int b = 0; b < batch.size(); b++) {
             for (int t = 0; t < seq; t++) {
@@ -90,10 +95,11 @@ class BertModelOnnxIT {
                 }
                 for (int h = 0; h < 384; h++) {
                     max = Math.max(max, Math.abs(actual[(b * seq + t) * 384 + h] - expected[b][t][h]));
+                    scale = Math.max(scale, Math.abs(expected[b][t][h]));
                 }
             }
         }
-        return max;
+        return max / scale;
     }
 
     private static float[][][] runOnnx(OrtSession session, OrtEnvironment env, BertTokenizer.Batch batch)

@@ -46,8 +46,12 @@ class BertModelTest {
             // Padding with arbitrary ids: the mask must hide them completely.
             NDArray padded = model.forward(manager.create(new long[][] {{1, 7, 8, 9, 2, 55, 66, 77}}),
                     manager.create(new long[][] {{1, 1, 1, 1, 1, 0, 0, 0}}), null, false);
-            float diff = padded.get(new NDIndex(":, 0:5, :")).sub(alone).abs().max().getFloat();
-            assertTrue(diff < 1e-5f, "padding changed real tokens by " + diff);
+            // 8 vs 5 tokens: other GEMM shapes, so other blocking and rounding. Relative to max |hidden| (LayerNorm
+            // outputs ~1-4): a few layers of k <= 64-term fp32 sums, worst ~L·k·u ≈ 1e-5; bound 1e-4, while a leak
+            // through the mask moves them by > 1e-3 (checked below)
+            float diff = padded.get(new NDIndex(":, 0:5, :")).sub(alone).abs().max().getFloat()
+                    / alone.abs().max().getFloat();
+            assertTrue(diff < 1e-4f, "padding changed real tokens by a max relative " + diff);
             // Without the mask the same padding does change them, so the check above can fail.
             NDArray unmasked = model.forward(manager.create(new long[][] {{1, 7, 8, 9, 2, 55, 66, 77}}),
                     null, null, false);
@@ -88,9 +92,11 @@ class BertModelTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] x = Activation.gelu(manager.create(new float[] {-2f, 1f, 3f})).toFloatArray();
             // x * Phi(x): exact values; the tanh approximation gives 0.841192 at 1 (off by 1.5e-4).
-            assertEquals(-0.04550026f, x[0], 1e-6f);
-            assertEquals(0.84134475f, x[1], 1e-6f);
-            assertEquals(2.99595031f, x[2], 1e-6f);
+            // 0.5 x (1 + erf(x / sqrt 2)) in fp32 (vectorized erf differs per instruction set): a few ulp of the
+            // terms' magnitude |x|, cancelling at x = -2; bound 1e-6 |x| (~16 u |x|), 150x below the tanh form's error
+            assertEquals(-0.04550026f, x[0], 1e-6f * 2);
+            assertEquals(0.84134475f, x[1], 1e-6f * 1);
+            assertEquals(2.99595031f, x[2], 1e-6f * 3);
         }
     }
 

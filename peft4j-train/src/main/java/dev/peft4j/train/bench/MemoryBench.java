@@ -34,10 +34,10 @@ final class MemoryBench {
         Map<String, Object> json = new LinkedHashMap<>();
         List<Object> peaks = new ArrayList<>();
         Map<String, Long> peakByName = new LinkedHashMap<>();
-        long load = child(options, "load", null);
+        long load = child(options, "load", null).peakKib();
         for (String[] probe : new String[][] {{"load", null}, {"infer", null}, {"train", MethodCase.FLOOR},
                 {"train", "loldu r=64 q,v"}, {"train", "lora r=8 q,v"}, {"train", "full FT"}}) {
-            long peak = probe[0].equals("load") ? load : child(options, probe[0], probe[1]);
+            long peak = probe[0].equals("load") ? load : child(options, probe[0], probe[1]).peakKib();
             String name = probe[1] == null ? probe[0] : probe[0] + " " + probe[1];
             rows.add(List.of(name, Section.bytes(peak * 1024), Section.bytes((peak - load) * 1024), "", "", ""));
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -48,6 +48,7 @@ final class MemoryBench {
             peakByName.put(name, peak);
         }
         json.put("peak_rss", peaks);
+        json.put("wrapped_resident", wrappedResident(options, rows));
         double trainOverInfer = (double) peakByName.get("train loldu r=64 q,v") / peakByName.get("infer");
         json.put("loldu_train_over_inference_peak", trainOverInfer);
         List<Object> states = new ArrayList<>();
@@ -68,6 +69,28 @@ final class MemoryBench {
                         "LoLDU r=64 q,v training peak / inference peak = " + Section.times(trainOverInfer),
                         "train state = (adapter + head params) x 16 B (value, gradient, 2 AdamW moments); adapter "
                                 + "file = saved directory, compact mode, head included"));
+    }
+
+    /**
+     * The resident set after inference batches, plain and wrapped with LoLDU on all linear layers (r = 64 and full
+     * rank): what attaching the adapters keeps in memory. Rows go to the table, the figures to the JSON.
+     */
+    private static List<Object> wrappedResident(BenchOptions options, List<List<String>> rows) throws IOException {
+        List<Object> entries = new ArrayList<>();
+        long plain = child(options, "infer", null).residentKib();
+        rows.add(List.of("resident: plain model", Section.bytes(plain * 1024), "", "", "", ""));
+        for (String caseName : List.of("loldu r=64 all", "loldu r=full all")) {
+            long resident = child(options, "wrap", caseName).residentKib();
+            rows.add(List.of("resident: " + caseName, Section.bytes(resident * 1024),
+                    Section.bytes((resident - plain) * 1024) + " over plain", "", "", ""));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("case", caseName);
+            entry.put("resident_bytes", resident * 1024);
+            entry.put("plain_resident_bytes", plain * 1024);
+            entry.put("over_plain_bytes", (resident - plain) * 1024);
+            entries.add(entry);
+        }
+        return entries;
     }
 
     private static Map<String, Object> state(MethodCase method, Workload workload, NDManager parent) throws IOException {
@@ -96,8 +119,12 @@ final class MemoryBench {
         return tensors.values().stream().mapToLong(t -> t.getShape().size()).sum();
     }
 
-    /** Runs {@link MemoryProbe} in a child JVM with this JVM's class path and returns its peak RSS in KiB. */
-    private static long child(BenchOptions options, String kind, String caseName) throws IOException {
+    /** What one child JVM reported: its peak and its final resident set, in KiB. */
+    private record Probe(long peakKib, long residentKib) {
+    }
+
+    /** Runs {@link MemoryProbe} in a child JVM with this JVM's class path and returns what it measured. */
+    private static Probe child(BenchOptions options, String kind, String caseName) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx2g", "-Dai.djl.offline=true", "-Dpeft4j.home=" + options.cache().root(),
                 "-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName(), kind,
@@ -120,10 +147,17 @@ final class MemoryBench {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while waiting for the memory probe", e);
         }
+        long peak = -1;
+        long resident = -1;
         for (String line : output.split("\n")) {
             if (line.startsWith("peak_rss_kib=")) {
-                return Long.parseLong(line.substring("peak_rss_kib=".length()).trim());
+                peak = Long.parseLong(line.substring("peak_rss_kib=".length()).trim());
+            } else if (line.startsWith("rss_kib=")) {
+                resident = Long.parseLong(line.substring("rss_kib=".length()).trim());
             }
+        }
+        if (peak >= 0) {
+            return new Probe(peak, resident);
         }
         throw new IOException("Memory probe '" + kind + (caseName == null ? "" : " " + caseName) + "' exited with "
                 + process.exitValue() + " and printed no peak_rss_kib line; its output:\n" + output);

@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * process per configuration, because a process's peak only ever grows: measured in one JVM, the second
  * configuration would inherit the first one's peak.
  *
- * <p>Arguments: {@code load|infer|train <model id> <batch> <seq> <steps> [training case name]}.
+ * <p>Arguments: {@code load|infer|train|wrap <model id> <batch> <seq> <steps> [case name]}; {@code wrap} attaches
+ * the case's adapter, runs inference batches and also prints the resident set after them ({@code rss_kib=N}): what a
+ * wrapped model keeps, against {@code infer} for the plain one.
  */
 public final class MemoryProbe {
 
@@ -37,9 +39,12 @@ public final class MemoryProbe {
                 case "load" -> workload.classifier(manager);
                 case "infer" -> infer(workload, manager, steps);
                 case "train" -> train(workload, manager, steps, args[5]);
-                default -> throw new IllegalArgumentException("MemoryProbe kind must be load, infer or train, found '"
-                        + kind + "'");
+                case "wrap" -> wrapAndInfer(workload, manager, steps, args[5]);
+                default -> throw new IllegalArgumentException("MemoryProbe kind must be load, infer, train or wrap, "
+                        + "found '" + kind + "'");
             }
+            System.gc();
+            System.out.println("rss_kib=" + statusKib("VmRSS"));
             System.out.println("peak_rss_kib=" + statusKib("VmHWM"));
         }
     }
@@ -53,11 +58,24 @@ public final class MemoryProbe {
         }
     }
 
-    private static void train(Workload workload, NDManager manager, int steps, String caseName) {
-        MethodCase method = MethodCase.trainingCases(workload.fullRank()).stream()
+    private static void wrapAndInfer(Workload workload, NDManager manager, int steps, String caseName) {
+        PeftModel peft = workload.wrap(trainingCase(workload, caseName), manager);
+        SequenceClassifier classifier = (SequenceClassifier) peft.model();
+        for (int i = 0; i < steps; i++) {
+            try (NDManager step = classifier.manager().newSubManager()) {
+                classifier.forward(workload.ids(step), workload.mask(step), null, false).toFloatArray();
+            }
+        }
+    }
+
+    private static MethodCase trainingCase(Workload workload, String caseName) {
+        return MethodCase.trainingCases(workload.fullRank()).stream()
                 .filter(c -> c.name().equals(caseName)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("No training case named '" + caseName + "'"));
-        PeftModel peft = workload.wrap(method, manager);
+    }
+
+    private static void train(Workload workload, NDManager manager, int steps, String caseName) {
+        PeftModel peft = workload.wrap(trainingCase(workload, caseName), manager);
         try (TrainingStep step = new TrainingStep(peft, workload)) {
             for (int i = 0; i < steps; i++) {
                 step.run();

@@ -20,8 +20,9 @@ class FlopCounterTest {
     @Test
     void plainForwardIsLinearsPlusAttentionPlusHead() {
         double forward = FlopCounter.inference(MINI_LM, FlopCounter.Plan.headOnly());
+        // flop counts are integers held exactly in double (< 2^53): a delta of 1 flop is exactness for counts
         assertEquals(6 * (LAYER_LINEARS + 2 * ATTENTION_MATMUL) + HEAD, forward, 1);
-        assertEquals(91.80e9, forward, 0.01e9); // about 2.87 GFLOP per 128-token sequence
+        assertEquals(91.80e9, forward, 0.01e9); // to 4 significant digits; about 2.87 GFLOP per 128-token sequence
     }
 
     @Test

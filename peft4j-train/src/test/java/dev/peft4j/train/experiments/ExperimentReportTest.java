@@ -28,7 +28,7 @@ class ExperimentReportTest {
                 cell("Linear probe", null, "reuters-grain", 1, 0.4));
         List<ExperimentReport.Aggregate> aggregates = ExperimentReport.aggregate(config, cells);
         assertEquals(2, aggregates.size());
-        assertEquals(0.7, aggregates.get(0).medianScore(), 1e-12);
+        assertEquals(0.7, aggregates.get(0).medianScore(), 1e-12); // a double median of given scores: a few ulp
         assertEquals(3, aggregates.get(0).seeds());
         String md = ExperimentReport.markdown(config, aggregates);
         assertTrue(md.contains("| LoLDU r=8 q,v | 768 | 770 | 70.00 | 70.00 |"), md);

@@ -98,17 +98,15 @@ class LolduMiniLmIT {
         try {
             assertEquals(36 * 64, PeftModel.class.cast(peft).adapterParameters().values().stream()
                 .mapToLong(t -> t.getShape().size()).sum(), "6 layers x 6 linear x r");
-            double queryDiff = maxRelativeDiff(queryBase, slotOutput(query));
-            double ffnDiff = maxRelativeDiff(ffnBase, slotOutput(ffn));
-            assertTrue(queryDiff < 1e-5 && ffnDiff < 1e-5, "identity at init on one real weight matrix: max relative "
-                    + "diff " + queryDiff + " (query 384x384), " + ffnDiff + " (intermediate 1536x384)");
-            double diff = maxRelativeDiff(base, hidden());
-            System.out.printf("identity at init, max relative diff: query %.2e, intermediate %.2e, last_hidden_state %.2e%n",
-                    queryDiff, ffnDiff, diff);
-            // W_res is computed in float64 and rounded once, so even 36 adapted layers stay at fp32 rounding
-            assertTrue(diff < 1e-5, "identity at init through all 6 layers: max relative diff " + diff);
-        peft.unload();
-            assertArrayEquals(base, hidden(), 0f, "unload restores the original weights exactly");
+            // delta form: sigma z - sigma0 c is exactly 0 at init, so every output is the base's, bit for bit
+            assertArrayEquals(queryBase, slotOutput(query), "identity at init, query 384x384");
+            assertArrayEquals(ffnBase, slotOutput(ffn), "identity at init, intermediate 1536x384");
+            float[] adapted = hidden();
+            System.out.printf("identity at init through all 6 layers, max relative diff of last_hidden_state: %.2e%n",
+                    maxRelativeDiff(base, adapted));
+            assertArrayEquals(base, adapted, "identity at init through all 6 layers must be exact");
+            peft.unload();
+            assertArrayEquals(base, hidden(), "unload restores the original weights exactly");
         } finally {
             classifier.close();
         }
@@ -172,7 +170,11 @@ class LolduMiniLmIT {
         double diff = maxRelativeDiff(adapted, logits(classifier));
         System.out.printf("LoRA export: max relative diff of W + B A vs merged LoLDU weight %.2e, of logits %.2e%n",
                 weightDiff, diff);
+        // Both sides compute W + (Lp diag(s)) U'_r in fp32 with a sum over r = 64 terms: at most ~64 ulp apart
+        // (64 * 2^-24 = 3.8e-6 relative) whatever the GEMM kernel's summation order on this CPU.
         assertTrue(weightDiff < 1e-5, "W + B A equals the merged weight: max relative diff " + weightDiff);
+        // The adapted logits come from the factored path, the exported ones from dense merged weights: two fp32
+        // computations of the same function through 6 layers of 384-2048-term sums (~1e-6 relative each, compounded).
         assertTrue(diff < 1e-4, "W + B A reproduces the adapted logits: max relative diff " + diff);
     }
 

@@ -73,11 +73,6 @@ final class FourierFtLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public NDArray residualWeight() {
-        return baseWeight;
-    }
-
-    @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
         NDArray delta = delta(x.getManager()); // freed with the batch, not kept with the layer
         return baseOut.add(Linear.linear(x, delta, null).singletonOrThrow());

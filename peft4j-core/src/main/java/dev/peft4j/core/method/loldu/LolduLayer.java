@@ -2,7 +2,6 @@ package dev.peft4j.core.method.loldu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.peft4j.core.adapter.AdapterLayer;
@@ -11,12 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One LoLDU adapter on one linear slot: {@code y = W_res x + Lp((sigma z) ⊙ (U'_r x)) + b}.
+ * One LoLDU adapter on one linear slot, in delta form: {@code y = W x + b + Lp((sigma z - sigma0 c) ⊙ (U'_r x))}.
  *
  * <p>The adapter path costs O(r (m + n)) per token and never builds an m x n delta; only z (and
- * sigma when enabled) require gradients, so autograd keeps no buffers for the frozen factors.
- * {@code W_res = W - sigma0 Lp diag(c) U'_r}, where {@code c} is z0 for the identity-at-init family
- * and the pivots d_r otherwise; c is saved with the adapter.
+ * sigma when enabled) require gradients, so autograd keeps no buffers for the frozen factors. The layer holds no
+ * dense copy of the weight: the slot multiplies by its own base {@code W}, and the scale vector
+ * {@code s = sigma z - sigma0 c} is exactly zero at init ({@code z = c}, {@code sigma = sigma0}: the same float
+ * product subtracted from itself), so the wrapped model reproduces the base bit for bit on any CPU. {@code c} is z0
+ * for the identity-at-init family and the pivots d_r otherwise; c is saved with the adapter.
  */
 final class LolduLayer implements AdapterLayer, LowRankExportable {
 
@@ -28,14 +29,14 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     static final String PIVOTS = "loldu_d";
 
     private final NDManager manager;
-    private final NDArray residual; // W_res [m, n]
+    private final NDArray baseWeight; // W [m, n], the slot's own tensor (not owned here)
     private final NDArray lowerPermuted; // Lp [m, r]
     private final NDArray unitUpper; // U'_r [r, n]
     private final NDArray pivots; // d_r [r]
     private final NDArray offset; // c [r]
+    private final NDArray scaledOffset; // sigma0 c [r], computed as sigma * z is, so that s is exactly 0 at init
     private final NDArray z; // [r], trainable
     private final NDArray sigma; // [1], trainable when trainSigma
-    private final float sigma0;
     private final boolean trainSigma;
 
     /** Factors of one slot, as float arrays (row-major). */
@@ -43,13 +44,13 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     }
 
     /**
-     * Builds the layer from the decomposition factors of {@code baseWeight} ([m, n]), with the
-     * diagonal starting at {@code z0} and the residual absorbing {@code c}.
+     * Builds the layer over {@code baseWeight} ([m, n]) from its decomposition factors, with the diagonal starting
+     * at {@code z0} and the offset {@code c}.
      */
     LolduLayer(NDArray baseWeight, Factors factors, float[] c, float[] z0, float sigmaValue, float sigma0,
             boolean trainSigma) {
         this.manager = baseWeight.getManager().newSubManager();
-        this.sigma0 = sigma0;
+        this.baseWeight = baseWeight;
         this.trainSigma = trainSigma;
         int m = factors.m();
         int n = factors.n();
@@ -58,7 +59,9 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
         unitUpper = manager.create(factors.unitUpper(), new Shape(r, n));
         pivots = manager.create(factors.pivots());
         offset = manager.create(c);
-        residual = residual(baseWeight, c, sigma0);
+        try (NDArray sigmaInit = manager.create(new float[] {sigma0})) {
+            scaledOffset = offset.mul(sigmaInit);
+        }
         z = manager.create(z0);
         z.setRequiresGradient(true);
         sigma = manager.create(new float[] {sigmaValue});
@@ -68,42 +71,22 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     }
 
     /**
-     * W_res = W - sigma0 (Lp diag(c)) U'_r: one GEMM, done once, in float64 and rounded once, so that
-     * the adapted model reproduces the base at init to float32 rounding of the forward alone.
+     * s = sigma z - sigma0 c [r], attached to {@code owner}: the only per-adapter quantity the forward, the merge and
+     * the export need. The forward passes the batch's manager, so nothing per step stays with the layer.
      */
-    private NDArray residual(NDArray baseWeight, float[] c, float sigma0) {
-        int r = c.length;
-        try (NDManager scratch = manager.newSubManager()) {
-            NDArray lower = lowerPermuted.toType(DataType.FLOAT64, true);
-            lower.attach(scratch);
-            NDArray scale = scratch.create(c).toType(DataType.FLOAT64, false).mul(sigma0).reshape(1, r);
-            NDArray upper = unitUpper.toType(DataType.FLOAT64, true);
-            upper.attach(scratch);
-            NDArray weight = baseWeight.toType(DataType.FLOAT64, true);
-            weight.attach(scratch);
-            NDArray absorbed = lower.mul(scale).matMul(upper);
-            absorbed.attach(scratch);
-            NDArray res = weight.sub(absorbed);
-            res.attach(scratch);
-            NDArray rounded = res.toType(DataType.FLOAT32, true);
-            rounded.attach(manager);
-            return rounded;
-        }
-    }
-
-    @Override
-    public NDArray residualWeight() {
-        return residual;
+    private NDArray scale(NDManager owner) {
+        NDArray scaledZ = z.mul(sigma);
+        scaledZ.attach(owner);
+        NDArray s = scaledZ.sub(scaledOffset);
+        s.attach(owner);
+        return s;
     }
 
     @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
         // Operands are ordered activation-first so results live in the batch's manager.
         NDArray projected = Linear.linear(x, unitUpper, null).singletonOrThrow(); // [..., r]
-        NDArray scaled = projected.mul(z);
-        if (trainSigma || sigma0 != 1f) {
-            scaled = scaled.mul(sigma);
-        }
+        NDArray scaled = projected.mul(scale(x.getManager()));
         NDArray lifted = Linear.linear(scaled, lowerPermuted, null).singletonOrThrow(); // [..., m]
         return baseOut.add(lifted);
     }
@@ -111,10 +94,15 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     @Override
     public NDArray mergedWeight() {
         int r = rank();
-        try (NDArray scale = z.mul(sigma).reshape(1, r);
-                NDArray scaledLower = lowerPermuted.mul(scale);
-                NDArray delta = scaledLower.matMul(unitUpper)) {
-            return residual.add(delta);
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray s = scale(scratch);
+            NDArray scaledLower = lowerPermuted.mul(s.reshape(1, r));
+            scaledLower.attach(scratch);
+            NDArray delta = scaledLower.matMul(unitUpper);
+            delta.attach(scratch);
+            NDArray merged = baseWeight.add(delta);
+            merged.attach(manager); // as every layer's merged weight: the slot closes it on unmerge
+            return merged;
         }
     }
 
@@ -122,8 +110,9 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     public LoraFactors loraFactors() {
         int r = rank();
         // W_eff - W = Lp diag(sigma z - sigma0 c) U'_r
-        try (NDArray sz = z.mul(sigma); NDArray sc = offset.mul(sigma0); NDArray diag = sz.sub(sc)) {
-            NDArray b = lowerPermuted.mul(diag.reshape(1, r));
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray b = lowerPermuted.mul(scale(scratch).reshape(1, r));
+            b.attach(manager);
             return new LoraFactors(unitUpper.duplicate(), b);
         }
     }
@@ -160,11 +149,6 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     public void loadState(Map<String, NDArray> state) {
         z.set(state.get(Z).toFloatArray());
         sigma.set(state.get(SIGMA).toFloatArray());
-    }
-
-    /** The offset c the residual absorbed; a loader checks it against the saved one. */
-    NDArray offset() {
-        return offset;
     }
 
     @Override

@@ -43,11 +43,6 @@ final class LoraLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public NDArray residualWeight() {
-        return baseWeight;
-    }
-
-    @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
         NDArray input = dropout > 0 && JniUtils.isGradMode()
                 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;

@@ -6,12 +6,17 @@ import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
 import dev.peft4j.core.nd.LowRankUpdate;
+import dev.peft4j.core.nd.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One PiSSA adapter on one linear slot: {@code y = W_res x + scale·B (A x) + b}, with
- * {@code W_res = W - scale·B0 A0} frozen and A, B starting at A0, B0 (the top-r SVD factors).
+ * One PiSSA adapter on one linear slot, in delta form: {@code y = W x + b + scale·(B (A x) - B0 (A0 x))}, with the
+ * frozen initial factors A0, B0 (the top-r SVD factors) and A, B starting as copies of them.
+ *
+ * <p>This is the reference's {@code W_res x + scale·B A x} with {@code W_res = W - scale·B0 A0}, but it keeps no
+ * dense residual (the slot's own W serves), and at init the two products are the same kernels on the same bits, so
+ * their difference is exactly zero and the wrapped model is the base bit for bit.
  *
  * <p>Against the ORIGINAL base the change is {@code scale·(B A - B0 A0)}, of rank at most 2r, so it
  * exports as a plain LoRA of rank 2r: {@code B' = scale·[B, -B0]}, {@code A' = [A; A0]}.
@@ -24,7 +29,7 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
     static final String B0 = "pissa_B0";
 
     private final NDManager manager;
-    private final NDArray residual; // W_res [m, n]
+    private final NDArray baseWeight; // W [m, n], the slot's own tensor (not owned here)
     private final NDArray initialA; // A0 [r, n]
     private final NDArray initialB; // B0 [m, r]
     private final NDArray a; // [r, n], trainable
@@ -43,11 +48,7 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
         int r = factors.r();
         initialA = manager.create(factors.a0(), new Shape(r, n));
         initialB = manager.create(factors.b0(), new Shape(m, r));
-        try (NDArray absorbed = LowRankUpdate.dense(initialA, initialB, scale)) {
-            NDArray res = baseWeight.sub(absorbed);
-            res.attach(manager);
-            residual = res;
-        }
+        this.baseWeight = baseWeight;
         a = initialA.duplicate();
         b = initialB.duplicate();
         a.setRequiresGradient(true);
@@ -55,19 +56,21 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public NDArray residualWeight() {
-        return residual;
-    }
-
-    @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
-        return LowRankUpdate.addTo(baseOut, x, a, b, scale);
+        NDArray trained = LowRankUpdate.path(x, a, b); // [..., m]
+        NDArray initial = LowRankUpdate.path(x, initialA, initialB);
+        NDArray change = trained.sub(initial);
+        return baseOut.add(scale == 1f ? change : Scalars.mul(change, scale));
     }
 
     @Override
     public NDArray mergedWeight() {
-        try (NDArray delta = LowRankUpdate.dense(a, b, scale)) {
-            return residual.add(delta);
+        try (NDArray trained = LowRankUpdate.dense(a, b, scale);
+                NDArray initial = LowRankUpdate.dense(initialA, initialB, scale);
+                NDArray delta = trained.sub(initial)) {
+            NDArray merged = baseWeight.add(delta);
+            merged.attach(manager);
+            return merged;
         }
     }
 

@@ -10,9 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One SVFit adapter on one linear slot: {@code y = W_res x + U_r (s ⊙ (V_r^T x)) + b}, with
- * {@code W_res = W - U_r diag(S_r) V_r^T}. Costs O(r (m + n)) per token beside the GEMM, as LoLDU's path.
- * Against the original base the change is {@code U_r diag(s - S_r) V_r^T}: a rank-r LoRA.
+ * One SVFit adapter on one linear slot, in delta form: {@code y = W x + b + U_r ((s - S_r) ⊙ (V_r^T x))}, the
+ * reference's {@code W_res x + U_r (s ⊙ V_r^T x)} with {@code W_res = W - U_r diag(S_r) V_r^T} but without keeping
+ * that dense residual. {@code s - S_r} is exactly zero at init, so the wrapped model is the base bit for bit. Costs
+ * O(r (m + n)) per token beside the GEMM, as LoLDU's path; the change is a rank-r LoRA.
  */
 final class SvfitLayer implements AdapterLayer, LowRankExportable {
 
@@ -22,7 +23,7 @@ final class SvfitLayer implements AdapterLayer, LowRankExportable {
     static final String S0 = "svfit_s0";
 
     private final NDManager manager;
-    private final NDArray residual; // W_res [m, n]
+    private final NDArray baseWeight; // W [m, n], the slot's own tensor (not owned here)
     private final NDArray left; // U_r [m, r]
     private final NDArray rightT; // V_r^T [r, n]
     private final NDArray initial; // S_r [r]
@@ -38,31 +39,28 @@ final class SvfitLayer implements AdapterLayer, LowRankExportable {
         left = manager.create(factors.left(), new Shape(factors.m(), r));
         rightT = manager.create(factors.rightTransposed(), new Shape(r, factors.n()));
         initial = manager.create(factors.singularValues());
-        try (NDArray scaled = left.mul(initial.reshape(1, r)); NDArray top = scaled.matMul(rightT)) {
-            NDArray res = baseWeight.sub(top);
-            res.attach(manager);
-            residual = res;
-        }
+        this.baseWeight = baseWeight;
         s = initial.duplicate();
         s.setRequiresGradient(true);
     }
 
     @Override
-    public NDArray residualWeight() {
-        return residual;
-    }
-
-    @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
-        NDArray projected = Linear.linear(x, rightT, null).singletonOrThrow().mul(s); // [..., r]
+        NDArray change = s.sub(initial); // [r]; s first, so the gradient flows to it
+        change.attach(x.getManager()); // per batch, not kept with the layer
+        NDArray projected = Linear.linear(x, rightT, null).singletonOrThrow().mul(change); // [..., r]
         return baseOut.add(Linear.linear(projected, left, null).singletonOrThrow()); // [..., m]
     }
 
     @Override
     public NDArray mergedWeight() {
         int r = (int) s.getShape().get(0);
-        try (NDArray scaled = left.mul(s.reshape(1, r)); NDArray delta = scaled.matMul(rightT)) {
-            return residual.add(delta);
+        try (NDArray change = s.sub(initial);
+                NDArray scaled = left.mul(change.reshape(1, r));
+                NDArray delta = scaled.matMul(rightT)) {
+            NDArray merged = baseWeight.add(delta);
+            merged.attach(manager);
+            return merged;
         }
     }
 

@@ -66,11 +66,6 @@ final class VeraLayer implements AdapterLayer, SharedAdapterState {
     }
 
     @Override
-    public NDArray residualWeight() {
-        return baseWeight;
-    }
-
-    @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
         refreshSlices();
         NDArray down = Linear.linear(x, slicedA, null).singletonOrThrow().mul(lambdaD); // [..., r]

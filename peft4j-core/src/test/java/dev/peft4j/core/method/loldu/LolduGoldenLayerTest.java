@@ -19,8 +19,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The LoLDU layer against the reference implementation's outputs (../shared/golden/loldu, README beside
  * the copies): Y0 at init and Y1 after setting z to z1. Random inits are left out (PyTorch's generator
- * can't be reproduced); the decomposition test checks their residual family. Tolerance 1e-5 of the
- * largest output: the reference computes in fp32, so differences of ~1e-6 are rounding.
+ * can't be reproduced); the decomposition test checks their residual family. Tolerance 5e-5 of the largest
+ * output: both sides are fp32 on different CPUs and kernels; each output is a sum of k = 48..96 inputs times W_res
+ * plus the rank-r path, worst case ~(k + r + 2)·u ≈ 1.2e-5 of the summed terms (which exceed max |y| a few times),
+ * on top of the reference's own fp32 W_res (~r·u). A wrong factor or pivot is off by order 1.
  */
 class LolduGoldenLayerTest {
 
@@ -67,6 +69,7 @@ class LolduGoldenLayerTest {
         }
     }
 
+    /** Relative to max |expected| (no absolute floor): fails unless max |diff| <= 5e-5 * max |expected|. */
     private static void assertClose(float[] expected, float[] actual, String what) {
         double maxAbs = 0;
         double maxDiff = 0;
@@ -74,7 +77,7 @@ class LolduGoldenLayerTest {
             maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
             maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
         }
-        assertTrue(maxDiff <= 1e-5 * Math.max(1, maxAbs), what + ": max diff " + maxDiff + " (max |y| " + maxAbs + ")");
+        assertTrue(maxDiff <= 5e-5 * maxAbs, what + ": max diff " + maxDiff + " (max |y| " + maxAbs + ")");
     }
 
     @ParameterizedTest
@@ -105,6 +108,7 @@ class LolduGoldenLayerTest {
                 if (slot.bias() != null) {
                     base = x.matMul(slot.weight().transpose()).add(slot.bias()).toFloatArray();
                 }
+                // x W^T (+ b) by matMul/add here, by the fused linear kernel in the slot: rounding differs
                 assertClose(base, slot.forward(x).toFloatArray(), name + " disabled");
             }
         }
