@@ -4,7 +4,8 @@ import dev.peft4j.train.data.ArtifactCache;
 import dev.peft4j.train.data.Split;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
-import dev.peft4j.train.metrics.ClassificationMetrics;
+import dev.peft4j.train.metrics.Metrics;
+import dev.peft4j.train.objective.ClassificationObjective;
 import dev.peft4j.train.text.TrainedClassifier;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -51,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
                         + " " + data.train().labelNames() + "; evaluate it on the task it was trained for");
             }
             long start = System.nanoTime();
-            ClassificationMetrics metrics = new Trainer<>(trained.textClassifier(),
+            Metrics metrics = new Trainer<>(new ClassificationObjective<>(trained.textClassifier()),
                     TrainerConfig.builder().optBatchSize(batchSize).build()).evaluate(examples);
             System.out.printf(Locale.ROOT, "%s %s (%d examples): accuracy %.4f | F1 %.4f | MCC %.4f | loss %.4f | %.1f s%n",
                     taskOptions.source().label(), split, metrics.count(), metrics.accuracy(), metrics.f1(),

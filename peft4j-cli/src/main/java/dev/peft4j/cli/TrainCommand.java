@@ -55,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Use at most this many training examples (a seeded random subset), 0 for all. The default keeps the main job within about 8 minutes on 2 cores (default: ${DEFAULT-VALUE}).")
     int maxTrain;
 
-    @Option(names = "--metric", defaultValue = "accuracy", description = "Validation metric picking the best epoch: accuracy, f1, mcc (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--metric", defaultValue = "accuracy", description = "Validation metric picking the best epoch: accuracy, f1, mcc (higher is better) or loss (lower is better) (default: ${DEFAULT-VALUE}).")
     String metric;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for data split, init, order, dropout (default: ${DEFAULT-VALUE}).")

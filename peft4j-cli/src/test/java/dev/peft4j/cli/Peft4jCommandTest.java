@@ -46,6 +46,10 @@ class Peft4jCommandTest {
         String[] method = run("train", "--method", "lorax");
         assertEquals("1", method[0]);
         assertTrue(method[2].contains("accepted: [loldu"), method[2]);
+        String[] metric = run("train", "--metric", "bogus", "-o", "target/never-written");
+        assertEquals("1", metric[0]);
+        assertTrue(metric[2].contains("Unknown metric 'bogus'") && metric[2].contains("loss (lower is better)"),
+                metric[2]);
         String[] format = run("export", "onnx", "--adapter", "x", "-o", "y");
         assertTrue(format[2].contains("accepted: lora"), format[2]);
     }

@@ -55,6 +55,7 @@ final class AdapterFiles {
                 shared.sharedTensors().forEach((key, tensor) -> tensors.put(sharedKey(key), toData(tensor)));
             }
         }
+        adapter.headCopies().forEach((name, tensor) -> tensors.put(PeftModel.fileKey(name), toData(tensor)));
         for (ModulesToSave saved : adapter.stores()) {
             if (!adapterName.equals(peft.activeAdapter())) {
                 throw new IllegalStateException("Save adapter '" + adapterName + "' while it is active (setAdapter) so "
@@ -74,7 +75,7 @@ final class AdapterFiles {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("peft_type", adapter.method().peftType());
         json.put("base_model_name_or_path", peft.model().modelName());
-        json.put("target_modules", config instanceof BaseParameterSelector ? null : config.targetModules().toJson());
+        json.put("target_modules", config.targetModules().toJson());
         json.put("exclude_modules", config.excludeModules());
         json.put("modules_to_save", config.modulesToSave().isEmpty() ? null : config.modulesToSave());
         json.putAll(config.methodFields());
@@ -127,6 +128,10 @@ final class AdapterFiles {
                 return slotState;
             });
             loadSharedTensors(adapter, state);
+            for (Map.Entry<String, NDArray> entry : adapter.headCopies().entrySet()) {
+                NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape());
+                adapter.heads().load(entry.getKey(), value.toFloatArray());
+            }
             for (ModulesToSave saved : adapter.stores()) {
                 for (Map.Entry<String, NDArray> entry : saved.tensors().entrySet()) {
                     NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape());
@@ -199,6 +204,7 @@ final class AdapterFiles {
                 maxRank = Math.max(maxRank, rank);
             }
         }
+        adapter.headCopies().forEach((name, t) -> tensors.put(PeftModel.fileKey(name), toData(t)));
         if (adapter.modulesToSave() != null) {
             adapter.modulesToSave().tensors().forEach((name, t) -> tensors.put(PeftModel.fileKey(name), toData(t)));
         }

@@ -1,6 +1,7 @@
 package dev.peft4j.core.adapter;
 
 import ai.djl.ndarray.NDArray;
+import dev.peft4j.core.nd.Tensors;
 import java.util.Map;
 
 /**
@@ -24,8 +25,13 @@ public interface AdapterLayer extends AutoCloseable {
     /** Everything saved with the adapter, keyed by file name; a superset of the trainable ones. */
     Map<String, NDArray> stateTensors(boolean portable);
 
-    /** Copies saved values (same keys as {@link #stateTensors}) into this layer. */
-    void loadState(Map<String, NDArray> state);
+    /**
+     * Copies the saved values of the trainable tensors ({@code state} has the keys of {@link #stateTensors}, checked
+     * against the method's shapes) into this layer; the frozen tensors were rebuilt when the layer was created.
+     */
+    default void loadState(Map<String, NDArray> state) {
+        trainableParameters().forEach((key, tensor) -> Tensors.overwrite(tensor, state.get(key).toFloatArray()));
+    }
 
     @Override
     void close();

@@ -1,15 +1,18 @@
 package dev.peft4j.core.adapter;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Implemented by configs of methods that train the model's own parameters in place instead of adding
  * per-slot layers: BitFit (biases), full fine-tuning (everything) and the linear probe (the head).
  *
- * <p>{@link PeftModel} attaches no slot layer for such a config ({@code targetModules()} is not
- * consulted), snapshots the selected tensors the way it does modules to save, restores them on
+ * <p>{@link PeftModel} attaches no slot layer for such a config (it targets {@link TargetModules#none()}), snapshots the selected tensors the way it does modules to save, restores them on
  * disable, delete and unload, and saves them under {@code base_model.model.<parameter name>}.
  * Parameters that also match {@code modulesToSave()} stay with the modules to save.
  */
-public interface BaseParameterSelector {
+public interface BaseParameterSelector extends AdapterConfig {
 
     /** Whether the model parameter {@code name} trains in place; {@code inHead}: it belongs to a head module. */
     boolean selects(String name, boolean inHead);
@@ -20,5 +23,22 @@ public interface BaseParameterSelector {
      */
     default boolean countsAsHead() {
         return false;
+    }
+
+    /** No linear layer gets a layer of its own: the selected parameters train where they are. */
+    @Override
+    default TargetModules targetModules() {
+        return TargetModules.none();
+    }
+
+    @Override
+    default List<String> excludeModules() {
+        return List.of();
+    }
+
+    /** None: the method is defined by what {@link #selects} picks. */
+    @Override
+    default Map<String, Object> methodFields() {
+        return new LinkedHashMap<>();
     }
 }

@@ -16,6 +16,11 @@ import java.util.Set;
  * <p>Every linear layer of a peft4j model is a slot, so attaching an adapter never swaps modules.
  * The base weight is kept as loaded ([m, n] = [out, in], PyTorch layout) and stays frozen unless a
  * method (full fine-tuning) asks otherwise. With no active adapter the slot is a plain linear layer.
+ *
+ * <p>Two ways to choose the adapter: {@link #forward(NDArray, AdapterSelection)} takes it per call and touches no
+ * state of the slot, so concurrent calls with different selections are safe; {@link #forward(NDArray)} uses the
+ * active adapters set by {@link #setActive} (the training convenience of {@link PeftModel#setAdapter}). Adding,
+ * deleting or activating adapters while forwards run is not supported.
  */
 public final class LinearSlot implements AutoCloseable {
 
@@ -23,6 +28,8 @@ public final class LinearSlot implements AutoCloseable {
     private NDArray weight; // [m, n], the original base weight, exactly as loaded
     private final NDArray bias; // [m] or null
     private final Map<String, AdapterLayer> adapters = new LinkedHashMap<>();
+    private final Map<String, SlotHead> heads = new LinkedHashMap<>(); // per-adapter copies of weight/bias
+    private final Set<String> inPlaceAdapters = new java.util.TreeSet<>(); // selectable only through setActive
     private final List<String> active = new ArrayList<>();
     private boolean adaptersDisabled;
     private String mergedAdapter; // name of the adapter folded into mergedWeight, or null
@@ -77,16 +84,16 @@ public final class LinearSlot implements AutoCloseable {
         return bias;
     }
 
-    /** y = x W^T + b, plus the active adapters' paths. x is [..., n]. */
+    /** y = x W^T + b, plus the active adapters' paths (the active adapter's head copy, if any). x is [..., n]. */
     public NDArray forward(NDArray x) {
         if (mergedWeight != null) {
-            return linear(x, mergedWeight);
+            return linear(x, mergedWeight, bias);
         }
-        AdapterLayer first = firstActive();
-        if (first == null) {
-            return linear(x, weight);
+        SlotHead head = activeHead();
+        NDArray out = head == null ? linear(x, weight, bias) : linear(x, head.weightOr(weight), head.biasOr(bias));
+        if (firstActive() == null) {
+            return out;
         }
-        NDArray out = linear(x, weight);
         for (String adapterName : active) {
             AdapterLayer layer = adapters.get(adapterName);
             if (layer != null) {
@@ -94,6 +101,29 @@ public final class LinearSlot implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * y = x W^T + b plus the path of the adapter each row selects, x [batch, ..., n]; {@code null} means the active
+     * adapters, as {@link #forward(NDArray)}. An explicit selection reads no mutable state of the slot (active list,
+     * disabled flag, merge): it always runs the unmerged path from the base weight, so it is safe while other threads
+     * run other selections. Rows whose adapter this slot lacks (or {@link AdapterSelection#BASE}) get the base.
+     */
+    public NDArray forward(NDArray x, AdapterSelection selection) {
+        return selection == null ? forward(x) : SelectedForward.forward(this, x, selection);
+    }
+
+    private SlotHead activeHead() {
+        if (adaptersDisabled) {
+            return null;
+        }
+        for (String adapterName : active) {
+            SlotHead head = heads.get(adapterName);
+            if (head != null) {
+                return head;
+            }
+        }
+        return null;
     }
 
     private AdapterLayer firstActive() {
@@ -109,9 +139,45 @@ public final class LinearSlot implements AutoCloseable {
         return null;
     }
 
-    private NDArray linear(NDArray x, NDArray w) {
+    static NDArray linear(NDArray x, NDArray w, NDArray b) {
         // Linear.linear calls the engine's fused torch::linear (one GEMM plus the bias add).
-        return Linear.linear(x, w, bias).singletonOrThrow();
+        return Linear.linear(x, w, b).singletonOrThrow();
+    }
+
+    /** Adapter {@code adapterName}'s copy of this slot's weight/bias, or null (the base serves). */
+    SlotHead head(String adapterName) {
+        return heads.get(adapterName);
+    }
+
+    /** Installs an adapter's own weight/bias copies (its modules to save); {@link HeadCopies} owns them. */
+    void addHead(String adapterName, SlotHead head) {
+        if (heads.containsKey(adapterName)) {
+            throw new IllegalArgumentException("Layer " + name + " already has a head copy for adapter '"
+                    + adapterName + "'");
+        }
+        heads.put(adapterName, head);
+    }
+
+    void removeHead(String adapterName) {
+        heads.remove(adapterName);
+    }
+
+    /** Adapters that hold their own copy of this slot's weight or bias. */
+    Set<String> headAdapterNames() {
+        return Collections.unmodifiableSet(heads.keySet());
+    }
+
+    /** Marks an adapter whose values live in the model's own tensors while active: no per-call selection of it. */
+    void markInPlace(String adapterName) {
+        inPlaceAdapters.add(adapterName);
+    }
+
+    void forgetInPlace(String adapterName) {
+        inPlaceAdapters.remove(adapterName);
+    }
+
+    Set<String> inPlaceAdapterNames() {
+        return Collections.unmodifiableSet(inPlaceAdapters);
     }
 
     public void add(String adapterName, AdapterLayer layer) {
@@ -159,6 +225,8 @@ public final class LinearSlot implements AutoCloseable {
         if (removed != null) {
             removed.close();
         }
+        heads.remove(adapterName);
+        inPlaceAdapters.remove(adapterName);
         active.remove(adapterName);
     }
 
@@ -191,18 +259,22 @@ public final class LinearSlot implements AutoCloseable {
             return mergedWeight.duplicate();
         }
         AdapterLayer layer = firstActive();
-        NDArray effective = layer == null ? weight.duplicate() : layer.mergedWeight();
+        SlotHead head = activeHead();
+        NDArray base = head == null ? weight : head.weightOr(weight);
+        NDArray effective = layer == null ? base.duplicate() : layer.mergedWeight();
         effective.attach(weight.getManager()); // outlives the adapter's tensors
         return effective;
     }
 
-    /** Detaches every adapter; the slot is the original linear layer again. */
+    /** Detaches every adapter (head copies included); the slot is the original linear layer again. */
     public void unload() {
         unmerge();
         for (AdapterLayer layer : adapters.values()) {
             layer.close();
         }
         adapters.clear();
+        heads.clear();
+        inPlaceAdapters.clear();
         active.clear();
         adaptersDisabled = false;
     }

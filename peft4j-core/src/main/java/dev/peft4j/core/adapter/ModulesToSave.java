@@ -1,16 +1,20 @@
 package dev.peft4j.core.adapter;
 
 import ai.djl.ndarray.NDArray;
+import dev.peft4j.core.nd.Tensors;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Parameters trained fully beside an adapter (peft's {@code modules_to_save}, e.g. a head).
+ * Parameters an adapter trains in the model's own tensors: the base parameters of BitFit, full fine-tuning and the
+ * linear probe, and modules to save that are not linear slots (a head that is a slot gets {@link HeadCopies}
+ * instead).
  *
  * <p>The model's own tensors train in place, so its forward needs no change; this class keeps the
- * original values and one copy per adapter, and swaps values in when the active adapter changes
- * (a head is small, so a copy is cheap). Disabling adapters restores the original values.
+ * original values and one copy per adapter, and swaps values in when the active adapter changes.
+ * Disabling adapters restores the original values. Because the values live in shared tensors, such adapters run only
+ * through the active-adapter forward, never through a per-call {@link AdapterSelection}.
  */
 final class ModulesToSave {
 
@@ -58,7 +62,7 @@ final class ModulesToSave {
             live.forEach((name, tensor) -> saved.put(name, tensor.toFloatArray()));
         }
         Map<String, float[]> source = target == null ? original : perAdapter.get(target);
-        live.forEach((name, tensor) -> overwrite(tensor, source.get(name)));
+        live.forEach((name, tensor) -> Tensors.overwrite(tensor, source.get(name)));
         owner = target;
         setTrainable(target != null);
     }
@@ -67,7 +71,7 @@ final class ModulesToSave {
     void load(String adapterName, String name, float[] values) {
         perAdapter.get(adapterName).put(name, values.clone());
         if (adapterName.equals(owner)) {
-            overwrite(live.get(name), values);
+            Tensors.overwrite(live.get(name), values);
         }
     }
 
@@ -79,15 +83,5 @@ final class ModulesToSave {
 
     private void setTrainable(boolean trainable) {
         live.values().forEach(t -> t.setRequiresGradient(trainable));
-    }
-
-    static void overwrite(NDArray tensor, float[] values) {
-        // An in-place write to a leaf that requires grad is refused by PyTorch: lift the flag first.
-        boolean grad = tensor.hasGradient();
-        tensor.setRequiresGradient(false);
-        tensor.set(values);
-        if (grad) {
-            tensor.setRequiresGradient(true);
-        }
     }
 }

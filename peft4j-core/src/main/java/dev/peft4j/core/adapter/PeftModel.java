@@ -13,10 +13,16 @@ import java.util.logging.Logger;
 /**
  * A model with named adapters attached to its linear slots: what {@link Peft#wrap} returns.
  *
- * <p>Adapters are keyed by name (default {@code "default"}); exactly one is active at a time, as in
- * peft's {@code set_adapter}. The wrapped model's own forward is unchanged: slots route through the
- * active adapter. Trainable tensors are the active adapter's ({@link #trainableParameters()}), plus
- * its modules to save.
+ * <p>Adapters are keyed by name (default {@code "default"}). A model forward that takes an
+ * {@link AdapterSelection} applies the adapter(s) it names, per call and per row, without touching any state here,
+ * so one wrapped model serves many tenants at once. The forward without a selection uses the active adapter, set
+ * as in peft's {@code set_adapter}: the training convenience. Trainable tensors are the active adapter's
+ * ({@link #trainableParameters()}), plus its modules to save.
+ *
+ * <p>Modules to save that are linear slots (a classification head) are per-adapter copies selected like the
+ * adapter, never swapped into the model's tensors. Parameters trained in place (BitFit, full fine-tuning, the linear
+ * probe, modules to save outside the linear layers) live in the model's tensors while their adapter is active, so
+ * those adapters run only through the active-adapter forward.
  */
 public final class PeftModel implements AutoCloseable {
 
@@ -35,9 +41,19 @@ public final class PeftModel implements AutoCloseable {
      * parameters it trains in place (a {@link BaseParameterSelector}'s selection; null for slot methods).
      */
     record Adapter(String name, AdapterConfig config, AdapterMethod method, List<LinearSlot> slots,
-            ModulesToSave modulesToSave, ModulesToSave baseParameters, boolean trainable) {
+            ModulesToSave modulesToSave, ModulesToSave baseParameters, HeadCopies heads, boolean trainable) {
 
-        /** Every snapshot store of this adapter (modules to save, base parameters), nulls left out. */
+        /** Whether the forward with a selection can apply this adapter (nothing of it lives in the model's tensors). */
+        boolean selectablePerCall() {
+            return modulesToSave == null && baseParameters == null;
+        }
+
+        /** This adapter's own copies of slot parameters (its head), empty when none. */
+        Map<String, NDArray> headCopies() {
+            return heads == null ? Map.of() : heads.tensors();
+        }
+
+        /** Every in-place snapshot store of this adapter (modules to save, base parameters), nulls left out. */
         List<ModulesToSave> stores() {
             List<ModulesToSave> stores = new ArrayList<>(2);
             if (modulesToSave != null) {
@@ -79,6 +95,10 @@ public final class PeftModel implements AutoCloseable {
             throw new IllegalArgumentException("An adapter named '" + name + "' already exists (have "
                     + adapters.keySet() + "); delete it first or choose another name");
         }
+        if (AdapterSelection.BASE.equals(name)) {
+            throw new IllegalArgumentException("'" + name + "' is reserved: AdapterSelection uses it for the base "
+                    + "model; choose another adapter name");
+        }
         AdapterMethod method = registry.byId(config.methodId());
         // Original values in every shared tensor, so that layers and new snapshots see the base.
         adapters.values().forEach(other -> other.stores().forEach(store -> store.activate(null)));
@@ -106,7 +126,12 @@ public final class PeftModel implements AutoCloseable {
                     + "(sigma0 still uses the configured rank): " + String.join("; ", notes));
         }
         Map<String, NDArray> savedTensors = selection.modulesToSave(config);
-        ModulesToSave saved = savedTensors.isEmpty() ? null : sharedStore(savedTensors);
+        Map<String, NDArray> slotTensors = new LinkedHashMap<>();
+        Map<String, NDArray> inPlaceTensors = new LinkedHashMap<>();
+        savedTensors.forEach((param, tensor) ->
+                (HeadCopies.slotOf(model, param) != null ? slotTensors : inPlaceTensors).put(param, tensor));
+        HeadCopies heads = slotTensors.isEmpty() ? null : new HeadCopies(name, slotTensors, model, trainable);
+        ModulesToSave saved = inPlaceTensors.isEmpty() ? null : sharedStore(inPlaceTensors);
         if (saved != null) {
             saved.addAdapter(name);
         }
@@ -115,7 +140,10 @@ public final class PeftModel implements AutoCloseable {
         if (base != null) {
             base.addAdapter(name);
         }
-        Adapter adapter = new Adapter(name, config, method, List.copyOf(attached), saved, base, trainable);
+        Adapter adapter = new Adapter(name, config, method, List.copyOf(attached), saved, base, heads, trainable);
+        if (!adapter.selectablePerCall()) {
+            model.linearLayers().values().forEach(slot -> slot.markInPlace(name));
+        }
         adapters.put(name, adapter);
         setAdapter(name);
         return adapter;
@@ -185,6 +213,10 @@ public final class PeftModel implements AutoCloseable {
             slot.delete(name);
         }
         adapter.stores().forEach(store -> store.removeAdapter(name));
+        if (adapter.heads() != null) {
+            adapter.heads().close();
+        }
+        model.linearLayers().values().forEach(slot -> slot.forgetInPlace(name));
         adapters.remove(name);
         if (name.equals(activeAdapter)) {
             activeAdapter = null;
@@ -241,6 +273,7 @@ public final class PeftModel implements AutoCloseable {
         if (adapter == null || !adapter.trainable() || disabled) {
             return params;
         }
+        adapter.headCopies().forEach((name, tensor) -> params.put(fileKey(name), tensor));
         if (adapter.modulesToSave() != null) {
             adapter.modulesToSave().tensors().forEach((name, tensor) -> params.put(fileKey(name), tensor));
         }
@@ -327,6 +360,12 @@ public final class PeftModel implements AutoCloseable {
 
     private void forgetAdapters(boolean restoreSavedModules) {
         for (Adapter adapter : adapters.values()) {
+            if (adapter.heads() != null) {
+                if (!restoreSavedModules && !disabled && adapter.name().equals(activeAdapter)) {
+                    adapter.heads().writeIntoModel(); // the plain model keeps the trained head
+                }
+                adapter.heads().close();
+            }
             for (ModulesToSave store : adapter.stores()) {
                 if (restoreSavedModules) {
                     store.restoreOriginal();
@@ -346,11 +385,16 @@ public final class PeftModel implements AutoCloseable {
 
     public void save(java.nio.file.Path dir, SaveMode mode) throws java.io.IOException {
         String previous = activeAdapter;
-        for (String name : adapters.keySet()) {
-            setAdapter(name);
-            AdapterFiles.save(this, name, DEFAULT_ADAPTER.equals(name) ? dir : dir.resolve(name), mode);
+        boolean switched = false;
+        for (Adapter adapter : adapters.values()) {
+            if (!adapter.stores().isEmpty()) { // in-place values are in the model's tensors only while active
+                setAdapter(adapter.name());
+                switched = true;
+            }
+            AdapterFiles.save(this, adapter.name(), DEFAULT_ADAPTER.equals(adapter.name()) ? dir
+                    : dir.resolve(adapter.name()), mode);
         }
-        if (previous != null) {
+        if (switched && previous != null) {
             setAdapter(previous);
         }
     }

@@ -56,6 +56,16 @@ public final class TargetModules {
         return names(ALL_LINEAR);
     }
 
+    private static final TargetModules NONE = new TargetModules(List.of(), null);
+
+    /**
+     * No linear layer: the targets of a method that trains the model's own parameters in place (BitFit, full
+     * fine-tuning, the linear probe). Written as {@code null} in adapter_config.json.
+     */
+    public static TargetModules none() {
+        return NONE;
+    }
+
     /** Same names (in order) or the same regex: configs holding equal targets are equal. */
     @Override
     public boolean equals(Object other) {
@@ -99,6 +109,9 @@ public final class TargetModules {
 
     /** The value for {@code target_modules} in adapter_config.json: a list, or a string regex. */
     public Object toJson() {
+        if (this == NONE) {
+            return null;
+        }
         return regex != null ? regex.pattern() : (isAllLinear() ? ALL_LINEAR : new ArrayList<>(names));
     }
 

@@ -30,7 +30,6 @@ package dev.peft4j.core.decomp;
  */
 public final class LduDecomposition {
 
-    private static final int RESIDUAL_TILE = 512; // columns per tile: r x 512 floats of U' stay in L2
 
     private final String layer;
     private final int m;
@@ -123,81 +122,6 @@ public final class LduDecomposition {
      */
     public int[] pivot() {
         return pivot.clone();
-    }
-
-    /**
-     * {@code W - scale·Lp·diag(c)·U'_r} ({@code [m, n]}), accumulated in {@code double} from the stored fp32 factors
-     * and rounded once. LoLDU's frozen residual is {@code residual(W, c, sigma0)} with {@code c = z0} for the
-     * identity inits and {@code c = d_r} for the perturbing ones; {@code residual(W, pivots(), 1)} is the Schur
-     * complement. {@code weight} should be the decomposed weight; only its shape and finiteness are checked. Costs
-     * {@code O(m n r)}.
-     */
-    public float[] residual(float[] weight, float[] c, float scale) {
-        checkWeight(layer, weight, m, n);
-        if (c == null || c.length != rank) {
-            throw new IllegalArgumentException("Layer '" + layer + "': residual's c must have one entry per rank ("
-                    + rank + ") but has " + (c == null ? "none (null)" : c.length)
-                    + "; pass z0 or pivots() of this decomposition");
-        }
-        for (int k = 0; k < rank; k++) {
-            if (!Float.isFinite(c[k])) {
-                throw new IllegalArgumentException("Layer '" + layer + "': residual's c must be finite but c[" + k
-                        + "] = " + c[k] + "; pass the z0 or pivots() that the adapter keeps");
-            }
-        }
-        if (!Float.isFinite(scale)) {
-            throw new IllegalArgumentException("Layer '" + layer + "': residual's scale must be finite but was " + scale
-                    + "; pass sigma0 = alpha / rank");
-        }
-        float[] out = new float[m * n]; // [m, n]
-        double[] coef = new double[rank]; // scale * Lp[i, :] * c
-        double[] acc = new double[RESIDUAL_TILE];
-        for (int c0 = 0; c0 < n; c0 += RESIDUAL_TILE) {
-            int width = Math.min(RESIDUAL_TILE, n - c0);
-            for (int i = 0; i < m; i++) {
-                for (int k = 0; k < rank; k++) {
-                    coef[k] = (double) scale * c[k] * lowerPermuted[i * rank + k];
-                }
-                int base = i * n + c0;
-                for (int t = 0; t < width; t++) {
-                    acc[t] = weight[base + t];
-                }
-                subtractRows(acc, width, coef, c0);
-                for (int t = 0; t < width; t++) {
-                    out[base + t] = (float) acc[t];
-                }
-            }
-        }
-        return out;
-    }
-
-    /** {@code acc[t] -= sum_k coef[k] * U'[k, c0 + t]}, four rows of U' per pass, sum in increasing k. */
-    private void subtractRows(double[] acc, int width, double[] coef, int c0) {
-        int k = 0;
-        for (; k + 4 <= rank; k += 4) {
-            double a0 = coef[k];
-            double a1 = coef[k + 1];
-            double a2 = coef[k + 2];
-            double a3 = coef[k + 3];
-            if (a0 == 0 && a1 == 0 && a2 == 0 && a3 == 0) {
-                continue; // rows of Lp are zero right of their pivot
-            }
-            int u0 = k * n + c0;
-            int u1 = u0 + n;
-            int u2 = u1 + n;
-            int u3 = u2 + n;
-            for (int t = 0; t < width; t++) {
-                acc[t] = acc[t] - a0 * unitUpper[u0 + t] - a1 * unitUpper[u1 + t] - a2 * unitUpper[u2 + t]
-                        - a3 * unitUpper[u3 + t];
-            }
-        }
-        for (; k < rank; k++) {
-            double a = coef[k];
-            int u = k * n + c0;
-            for (int t = 0; t < width; t++) {
-                acc[t] -= a * unitUpper[u + t];
-            }
-        }
     }
 
     private static void checkWeight(String layer, float[] weight, int m, int n) {

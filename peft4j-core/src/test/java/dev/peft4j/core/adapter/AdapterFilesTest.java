@@ -16,6 +16,7 @@ import dev.peft4j.core.io.SafeTensors;
 import dev.peft4j.core.io.TensorData;
 import dev.peft4j.core.method.loldu.LolduConfig;
 import dev.peft4j.core.method.loldu.LolduInit;
+import dev.peft4j.core.nd.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class AdapterFilesTest {
             for (int i = 0; i < v.length; i++) {
                 v[i] = v[i] * 1.5f + 0.1f * i;
             }
-            ModulesToSave.overwrite(t, v);
+            Tensors.overwrite(t, v);
         });
         return peft;
     }

@@ -16,6 +16,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.peft4j.core.io.SafeTensors;
 import dev.peft4j.core.io.TensorData;
+import dev.peft4j.core.nd.Tensors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -68,7 +69,7 @@ abstract class AdapterMethodContract {
             for (int i = 0; i < v.length; i++) {
                 v[i] = v[i] * 1.25f + shift * ((i % 5) - 2) * 0.1f;
             }
-            ModulesToSave.overwrite(t, v);
+            Tensors.overwrite(t, v);
         });
     }
 
@@ -149,7 +150,7 @@ abstract class AdapterMethodContract {
                 for (int i = 0; i < v.length; i++) {
                     v[i] -= learningRate() * g[i];
                 }
-                ModulesToSave.overwrite(t, v);
+                Tensors.overwrite(t, v);
             });
             trainable.forEach((name, t) -> assertFalse(Arrays.equals(before.get(name), t.toFloatArray()),
                     name + " got no update (zero gradient?)"));
@@ -300,10 +301,10 @@ abstract class AdapterMethodContract {
         for (int s = 0; s < 2; s++) {
             float[] v = v0.clone();
             v[index] += (float) (s == 0 ? eps : -eps);
-            ModulesToSave.overwrite(tensor, v);
+            Tensors.overwrite(tensor, v);
             losses[s] = loss(model, x);
         }
-        ModulesToSave.overwrite(tensor, v0);
+        Tensors.overwrite(tensor, v0);
         return (losses[0] - losses[1]) / (2 * eps);
     }
 

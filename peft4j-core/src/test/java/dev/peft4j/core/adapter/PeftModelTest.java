@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.engine.Engine;
 import dev.peft4j.core.method.loldu.LolduConfig;
 import dev.peft4j.core.method.loldu.LolduInit;
+import dev.peft4j.core.nd.Tensors;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import org.junit.jupiter.api.Test;
@@ -124,7 +125,7 @@ class PeftModelTest {
                 for (int s = 0; s < 2; s++) {
                     float[] zz = z0.clone();
                     zz[i] += (float) (s == 0 ? eps : -eps);
-                    ModulesToSave.overwrite(z, zz);
+                    Tensors.overwrite(z, zz);
                     losses[s] = model.forward(x).square().sum().getFloat();
                 }
                 double numeric = (losses[0] - losses[1]) / (2 * eps);

@@ -22,11 +22,6 @@ class LduDecompositionBenchmark {
                 "min/r", "flop ratio");
         run(768, 5, 5);
         run(4096, 3, 1);
-        float[] w = LduDecompositionPropertyTest.gaussian(4096, 4096, 4096);
-        LduDecomposition ldu = LduDecomposition.truncated("bench", w, 4096, 4096, 256);
-        long start = System.nanoTime();
-        ldu.residual(w, ldu.pivots(), 1f);
-        System.out.printf("residual 4096x4096 r=256: %.0f ms%n", (System.nanoTime() - start) / 1e6);
     }
 
     private static void run(int size, int runs, int fullRuns) {

@@ -77,7 +77,7 @@ class LduDecompositionPropertyTest {
             rebuilt[i] = product[i] + schur[i];
         }
         assertClose("Lp diag(d) U' + S", TensorAsserts.toDouble(w), rebuilt, TOLERANCE, 1);
-        float[] residual = ldu.residual(w, ldu.pivots(), 1f);
+        float[] residual = SchurResidual.of(ldu, w, ldu.pivots(), 1f);
         assertClose("residual(W, d, 1) = S", schur, TensorAsserts.toDouble(residual), TOLERANCE, maxAbs(w));
     }
 

@@ -3,13 +3,16 @@ package dev.peft4j.models.bert;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.norm.LayerNorm;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
 import dev.peft4j.models.io.OnnxInitializers;
+import dev.peft4j.models.nn.AttentionMasks;
+import dev.peft4j.models.nn.Dropout;
+import dev.peft4j.models.nn.LayerNorm;
+import dev.peft4j.models.nn.TransformerBlock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +20,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -36,7 +40,8 @@ public final class BertModel implements AdaptableModel {
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final Map<String, LinearSlot> slots;
-    private final List<BertLayer> layers;
+    private final LayerNorm embeddingNorm;
+    private final List<TransformerBlock> layers;
 
     private BertModel(String name, BertConfig config, NDManager manager, Map<String, NDArray> parameters) {
         this.name = name;
@@ -44,17 +49,18 @@ public final class BertModel implements AdaptableModel {
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
         Map<String, LinearSlot> linear = new LinkedHashMap<>();
-        List<BertLayer> built = new ArrayList<>();
+        List<TransformerBlock> built = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
             String prefix = "encoder.layer." + i + ".";
             for (String module : BertWeights.LAYER_LINEARS) {
                 String path = prefix + module;
                 linear.put(path, new LinearSlot(path, parameters.get(path + ".weight"), parameters.get(path + ".bias")));
             }
-            built.add(new BertLayer(config, prefix, linear, parameters));
+            built.add(BertLayer.create(config, prefix, linear, parameters));
         }
         this.slots = Collections.unmodifiableMap(linear);
         this.layers = List.copyOf(built);
+        this.embeddingNorm = LayerNorm.fromParameters(parameters, "embeddings.LayerNorm", config.layerNormEps());
     }
 
     /**
@@ -128,6 +134,26 @@ public final class BertModel implements AdaptableModel {
      * @param training applies dropout when true
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds, boolean training) {
+        return encode(inputIds, attentionMask, tokenTypeIds, training, null);
+    }
+
+    /**
+     * The last hidden state under an explicit adapter choice: one adapter for the batch, one per row, or the base.
+     * Reads and writes no active-adapter state, so calls with different selections may run concurrently.
+     *
+     * @param selection which adapter each row applies; names must be loaded on this model
+     * @see #forward(NDArray, NDArray, NDArray, boolean)
+     */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds, boolean training,
+            AdapterSelection selection) {
+        Objects.requireNonNull(selection, "selection (use the forward without one for the active adapter)");
+        selection.requireLoadedIn(this).requireRows(inputIds.getShape().get(0), name);
+        return encode(inputIds, attentionMask, tokenTypeIds, training, selection);
+    }
+
+    /** The encoder; {@code selection} null: the slots' active adapters. Checked by the public forwards. */
+    NDArray encode(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds, boolean training,
+            AdapterSelection selection) {
         if (inputIds.getShape().dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be [batch, seq], found shape " + inputIds.getShape());
         }
@@ -141,9 +167,9 @@ public final class BertModel implements AdaptableModel {
         requireIdsBelow(ids, config.vocabSize(), "token id", "vocabulary");
         requireIdsBelow(types, config.typeVocabSize(), "token type id", "token type table");
         NDArray x = embed(ids, types, training);
-        NDArray maskBias = attentionMask == null ? null : maskBias(attentionMask);
-        for (BertLayer layer : layers) {
-            x = layer.forward(x, maskBias, training);
+        NDArray maskBias = attentionMask == null ? null : AttentionMasks.padding(attentionMask);
+        for (TransformerBlock layer : layers) {
+            x = layer.forward(x, maskBias, training, selection);
         }
         return x;
     }
@@ -165,21 +191,11 @@ public final class BertModel implements AdaptableModel {
         NDArray x = lookup(ids, "embeddings.word_embeddings.weight")
                 .add(lookup(positions, "embeddings.position_embeddings.weight"))
                 .add(lookup(types, "embeddings.token_type_embeddings.weight"));
-        x = LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), parameters.get("embeddings.LayerNorm.weight"),
-                parameters.get("embeddings.LayerNorm.bias"), config.layerNormEps()).singletonOrThrow();
-        return BertLayer.dropout(x, config.hiddenDropout(), training);
+        return Dropout.apply(embeddingNorm.forward(x), config.hiddenDropout(), training);
     }
 
     private NDArray lookup(NDArray ids, String table) {
         return Embedding.embedding(ids, parameters.get(table), SparseFormat.DENSE).singletonOrThrow();
-    }
-
-    /** [batch, seq] 1/0 mask -> [batch, 1, 1, seq] additive bias: 0 kept, float32 min at padding (as HF). */
-    private static NDArray maskBias(NDArray attentionMask) {
-        long batch = attentionMask.getShape().get(0);
-        long seq = attentionMask.getShape().get(1);
-        NDArray padding = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f); // 1 at padding
-        return padding.mul(-Float.MAX_VALUE).reshape(batch, 1, 1, seq);
     }
 
     @Override

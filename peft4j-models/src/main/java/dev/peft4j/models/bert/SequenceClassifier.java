@@ -6,10 +6,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.models.nn.Dropout;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 
@@ -20,7 +23,9 @@ import java.util.Set;
  * MiniLM and BGE) or the {@code [CLS]} vector.
  *
  * <p>The head is the slot {@code classifier} ([numLabels, hidden], N(0, 0.02) from a seed, zero
- * bias) and starts frozen like everything else; a method or probe marks it trainable. The
+ * bias) and starts frozen like everything else; a method or probe marks it trainable. An adapter that saves the head
+ * ({@code modulesToSave("classifier")}) has its own copy of it, which the adapter selection picks per row like the
+ * adapter's other tensors; the base selection uses this original head. The
  * classifier does not own the encoder: {@link #close()} frees the head and detaches adapters, and
  * the encoder stays usable.
  */
@@ -69,9 +74,26 @@ public final class SequenceClassifier implements AdaptableModel {
 
     /** Logits [batch, numLabels]; arguments as in {@link BertModel#forward}. */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds, boolean training) {
-        NDArray hidden = encoder.forward(inputIds, attentionMask, tokenTypeIds, training);
+        return classify(inputIds, attentionMask, tokenTypeIds, training, null);
+    }
+
+    /**
+     * Logits [batch, numLabels] under an explicit adapter choice (one for the batch, one per row, or the base), each
+     * row through its adapter's encoder layers and its adapter's head. Reads and writes no active-adapter state, so
+     * calls with different selections may run concurrently.
+     */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds, boolean training,
+            AdapterSelection selection) {
+        Objects.requireNonNull(selection, "selection (use the forward without one for the active adapter)");
+        selection.requireLoadedIn(this).requireRows(inputIds.getShape().get(0), modelName());
+        return classify(inputIds, attentionMask, tokenTypeIds, training, selection);
+    }
+
+    private NDArray classify(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds, boolean training,
+            AdapterSelection selection) {
+        NDArray hidden = encoder.encode(inputIds, attentionMask, tokenTypeIds, training, selection);
         NDArray pooled = pool(hidden, attentionMask);
-        return head.forward(BertLayer.dropout(pooled, encoder.config().hiddenDropout(), training));
+        return head.forward(Dropout.apply(pooled, encoder.config().hiddenDropout(), training), selection);
     }
 
     /** [batch, seq, hidden] -> [batch, hidden]. */

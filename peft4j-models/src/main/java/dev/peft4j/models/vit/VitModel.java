@@ -8,7 +8,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.models.nn.Dropout;
+import dev.peft4j.models.nn.LayerNorm;
+import dev.peft4j.models.nn.TransformerBlock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 
@@ -42,7 +47,8 @@ public final class VitModel implements AdaptableModel {
     private final Map<String, LinearSlot> slots;
     private final LinearSlot patchEmbedding;
     private final LinearSlot head;
-    private final List<VitLayer> layers;
+    private final LayerNorm finalNorm;
+    private final List<TransformerBlock> layers;
 
     private VitModel(VitConfig config, NDManager manager, Map<String, NDArray> parameters) {
         this.config = config;
@@ -50,17 +56,18 @@ public final class VitModel implements AdaptableModel {
         this.parameters = Collections.unmodifiableMap(parameters);
         Map<String, LinearSlot> linear = new LinkedHashMap<>();
         this.patchEmbedding = slot(VitWeights.PATCH, parameters, linear);
-        List<VitLayer> built = new ArrayList<>();
+        List<TransformerBlock> built = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
             String prefix = "encoder.layer." + i + ".";
             for (String module : VitWeights.LAYER_LINEARS) {
                 slot(prefix + module, parameters, linear);
             }
-            built.add(new VitLayer(config, prefix, linear, parameters));
+            built.add(VitLayer.create(config, prefix, linear, parameters));
         }
         this.head = slot(VitWeights.HEAD, parameters, linear);
         this.slots = Collections.unmodifiableMap(linear);
         this.layers = List.copyOf(built);
+        this.finalNorm = LayerNorm.fromParameters(parameters, "layernorm", config.layerNormEps());
     }
 
     private static LinearSlot slot(String path, Map<String, NDArray> params, Map<String, LinearSlot> into) {
@@ -150,19 +157,36 @@ public final class VitModel implements AdaptableModel {
      * @param training applies dropout when true
      */
     public NDArray forward(NDArray images, boolean training) {
-        NDArray x = classToken(images, training);
-        return head.forward(x);
+        return head.forward(classToken(images, training, null), (AdapterSelection) null);
+    }
+
+    /**
+     * Logits [batch, numLabels] under an explicit adapter choice (one for the batch, one per row, or the base), each
+     * row through its adapter's layers and its adapter's copy of the head ({@code modulesToSave("classifier")}; the
+     * base uses the model's own head). Reads and writes no active-adapter state, so calls with different selections
+     * may run concurrently.
+     */
+    public NDArray forward(NDArray images, boolean training, AdapterSelection selection) {
+        requireSelection(selection, images);
+        return head.forward(classToken(images, training, selection), selection);
     }
 
     /** The final LayerNorm's class-token vector [batch, hidden]: what the head reads. */
     public NDArray classToken(NDArray images, boolean training) {
-        NDArray x = embed(patches(images), training);
-        for (VitLayer layer : layers) {
-            x = layer.forward(x, training);
+        return classToken(images, training, null);
+    }
+
+    /** {@link #classToken(NDArray, boolean)} under an explicit adapter choice, as {@link #forward(NDArray, boolean,
+     * AdapterSelection)}. */
+    public NDArray classToken(NDArray images, boolean training, AdapterSelection selection) {
+        if (selection != null) {
+            requireSelection(selection, images);
         }
-        NDArray normed = VitLayer.layerNorm(x, parameters.get("layernorm.weight"), parameters.get("layernorm.bias"),
-                config);
-        return normed.get(new NDIndex(":, 0, :"));
+        NDArray x = embed(patches(images), training, selection);
+        for (TransformerBlock layer : layers) {
+            x = layer.forward(x, null, training, selection); // every patch sees every patch: no mask
+        }
+        return finalNorm.forward(x).get(new NDIndex(":, 0, :"));
     }
 
     /** [batch, C*S*S] or [batch, C, S, S] -> [batch, patches, C*P*P], patches row by row, each in (C, P, P) order. */
@@ -183,13 +207,18 @@ public final class VitModel implements AdaptableModel {
                 .transpose(0, 2, 4, 1, 3, 5).reshape(batch, (long) side * side, config.patchDim());
     }
 
+    private void requireSelection(AdapterSelection selection, NDArray images) {
+        Objects.requireNonNull(selection, "selection (use the forward without one for the active adapter)");
+        selection.requireLoadedIn(this).requireRows(images.getShape().get(0), modelName());
+    }
+
     /** Patch projection, class token in front, position embeddings, dropout: [batch, patches + 1, hidden]. */
-    private NDArray embed(NDArray patches, boolean training) {
-        NDArray tokens = patchEmbedding.forward(patches); // [batch, patches, hidden]
+    private NDArray embed(NDArray patches, boolean training, AdapterSelection selection) {
+        NDArray tokens = patchEmbedding.forward(patches, selection); // [batch, patches, hidden]
         // zerosLike keeps the broadcast class token on the batch's manager, not the model's
         NDArray cls = tokens.get(new NDIndex(":, :1, :")).zerosLike().add(parameters.get(VitWeights.CLS_TOKEN));
         NDArray x = NDArrays.concat(new NDList(cls, tokens), 1).add(parameters.get(VitWeights.POSITIONS));
-        return VitLayer.dropout(x, config.hiddenDropout(), training);
+        return Dropout.apply(x, config.hiddenDropout(), training);
     }
 
     public int numLabels() {

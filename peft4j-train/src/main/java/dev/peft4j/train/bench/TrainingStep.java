@@ -7,11 +7,12 @@ import ai.djl.training.GradientCollector;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.models.bert.SequenceClassifier;
 import dev.peft4j.train.loop.AdamW;
+import dev.peft4j.train.objective.ClassificationObjective;
 import java.util.Map;
 
 /**
  * One training step of one configuration, as {@code Trainer} does it: inputs created in a per-step manager, forward
- * with dropout, the trainer's cross-entropy, backward, the fused AdamW update, then the step's manager closed (which
+ * with dropout, the trainer's cross-entropy ({@link ClassificationObjective#crossEntropy}), backward, the fused AdamW update, then the step's manager closed (which
  * frees the activations: part of the step's cost).
  */
 final class TrainingStep implements AutoCloseable {
@@ -43,7 +44,7 @@ final class TrainingStep implements AutoCloseable {
         try (NDManager step = peft.model().manager().newSubManager();
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray logits = classifier.forward(workload.ids(step), workload.mask(step), null, true);
-            NDArray value = crossEntropy(logits, workload.labels(step));
+            NDArray value = ClassificationObjective.crossEntropy(logits, workload.labels(step));
             value.getFloat(); // CPU ops run eagerly; the read only makes the phase boundary explicit
             forwardDone = System.nanoTime();
             collector.backward(value);
@@ -52,13 +53,6 @@ final class TrainingStep implements AutoCloseable {
         optimizer.step(params, LR);
         long end = System.nanoTime();
         return new double[] {(forwardDone - start) / 1e9, (backwardDone - forwardDone) / 1e9, (end - backwardDone) / 1e9};
-    }
-
-    /** The trainer's loss: mean over the batch of -log softmax(logits)[label]. */
-    static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        NDArray logProbs = logits.logSoftmax(1);
-        NDArray oneHot = labels.oneHot((int) logits.getShape().get(1));
-        return logProbs.mul(oneHot).sum(new int[] {1}).neg().mean();
     }
 
     long trainableCount() {

@@ -22,7 +22,8 @@ import java.util.Map;
  * @param model pretrained encoder id; for the image tasks a ViT shipped in the jar ({@code vit-fashion-mnist},
  *     {@code vit-fashion-mnist-0to4}) or {@code vit:DIR} (a directory written by {@code peft4j pretrain vit})
  * @param tasks built-in task names: text tasks for an encoder, {@link #VISION_TASKS} for a ViT
- * @param metrics the reported (and best-epoch) metric per task: accuracy, f1 or mcc; default accuracy
+ * @param metrics the reported (and best-epoch) metric per task: accuracy, f1, mcc or loss (lower is better); default
+ *     accuracy
  * @param seeds at least 3 for medians
  * @param defaults training knobs shared by all rows
  * @param methods the rows of the table

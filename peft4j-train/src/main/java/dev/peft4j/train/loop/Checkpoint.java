@@ -23,9 +23,14 @@ final class Checkpoint {
     static final String POINTER = "checkpoint-latest";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Where the loop stands. */
+    /**
+     * Where the loop stands.
+     *
+     * @param selectionMetric the metric {@code bestScore} is a value of (null in checkpoints written before it was
+     *     recorded, which always picked by a higher-is-better metric)
+     */
     record Position(int epoch, int microBatch, int globalStep, double epochLossSum, int epochLossCount,
-            int bestEpoch, double bestScore, List<Map<String, Object>> history) {
+            int bestEpoch, double bestScore, List<Map<String, Object>> history, String selectionMetric) {
     }
 
     private Checkpoint() {

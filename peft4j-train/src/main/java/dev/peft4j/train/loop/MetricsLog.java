@@ -10,20 +10,51 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Appends one JSON object per line to {@code metrics.jsonl}: steps, evaluations, the final result. */
-final class MetricsLog {
+/**
+ * Appends one JSON object per line to {@code metrics.jsonl}: {@code step} (step, epoch, loss, lr), {@code eval}
+ * (epoch, train_loss, validation), {@code diverged} (epoch) and the final {@code result} (best_epoch, test,
+ * wall_seconds).
+ */
+final class MetricsLog implements TrainingListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
 
     MetricsLog(Path dir) {
-        this.file = dir == null ? null : dir.resolve("metrics.jsonl");
+        this.file = dir.resolve("metrics.jsonl");
     }
 
-    void write(String event, Map<String, Object> fields) {
-        if (file == null) {
-            return;
+    @Override
+    public void onStep(StepEnd event) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("step", event.globalStep());
+        fields.put("epoch", event.epoch());
+        fields.put("loss", event.meanLoss());
+        fields.put("lr", event.learningRate());
+        write("step", fields);
+    }
+
+    @Override
+    public void onEpochEnd(EpochEnd event) {
+        write("eval", Trainer.historyRecord(event.epoch(), event.trainLoss(), event.validation()));
+        if (event.diverged()) {
+            write("diverged", Map.of("epoch", event.epoch()));
         }
+    }
+
+    @Override
+    public void onTrainEnd(TrainResult result) {
+        if (result.stopped()) {
+            return; // a stopped run has no result yet: the resumed one writes it
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("best_epoch", result.bestEpoch());
+        summary.put("test", result.test().toMap());
+        summary.put("wall_seconds", result.wallSeconds());
+        write("result", summary);
+    }
+
+    private void write(String event, Map<String, Object> fields) {
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("event", event);
         record.putAll(fields);

@@ -7,26 +7,33 @@ import java.util.Locale;
  * One self-rewriting line on the terminal: step, loss, examples/s, ETA. When stderr is not a
  * terminal (CI logs) it prints a plain line every 10% instead of carriage returns.
  */
-final class ProgressBar {
+final class ProgressBar implements TrainingListener {
 
     private final PrintStream out;
-    private final int total;
     private final boolean terminal;
-    private final long start = System.nanoTime();
+    private int total;
+    private long start = System.nanoTime();
     private int lastDecile = -1;
 
-    ProgressBar(PrintStream out, int total) {
+    ProgressBar(PrintStream out) {
         this.out = out;
-        this.total = total;
         this.terminal = System.console() != null;
     }
 
-    void update(int step, int epoch, double loss, long examples) {
+    @Override
+    public void onTrainBegin(TrainBegin event) {
+        total = event.totalSteps();
+        start = System.nanoTime();
+    }
+
+    @Override
+    public void onStep(StepEnd event) {
+        int step = event.globalStep();
         double seconds = (System.nanoTime() - start) / 1e9;
-        double rate = examples / Math.max(seconds, 1e-9);
+        double rate = event.examples() / Math.max(seconds, 1e-9);
         double eta = step == 0 ? 0 : seconds / step * (total - step);
-        String line = String.format(Locale.ROOT, "epoch %d step %d/%d loss %.4f %.1f ex/s ETA %s", epoch + 1, step,
-                total, loss, rate, format(eta));
+        String line = String.format(Locale.ROOT, "epoch %d step %d/%d loss %.4f %.1f ex/s ETA %s", event.epoch(), step,
+                total, event.meanLoss(), rate, format(eta));
         if (terminal) {
             out.print("\r" + line + "   ");
             out.flush();
@@ -37,9 +44,17 @@ final class ProgressBar {
                 lastDecile = decile;
             }
         }
+        if (event.stopping()) {
+            finish();
+        }
     }
 
-    void finish() {
+    @Override
+    public void onEpochEnd(EpochEnd event) {
+        finish();
+    }
+
+    private void finish() {
         if (terminal) {
             out.println();
         }

@@ -6,7 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.core.nd.Scalars;
-import dev.peft4j.train.metrics.ClassificationMetrics;
+import dev.peft4j.core.nd.Tensors;
+import dev.peft4j.train.metrics.Direction;
+import dev.peft4j.train.metrics.Evaluator;
+import dev.peft4j.train.metrics.Metric;
+import dev.peft4j.train.metrics.Metrics;
+import dev.peft4j.train.objective.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -17,21 +22,56 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Fits a {@link Classifier}'s trainable tensors (adapter and head, each with its own learning
- * rate) with AdamW, linear warm-up and decay, gradient accumulation, per-epoch validation with
- * best-epoch selection, JSON-lines metrics, and checkpoints that a killed run resumes from with the
- * same result as an uninterrupted one (data order, dropout and optimiser state are all restored).
+ * A trainer over an {@link Objective}: fits the objective's trainable tensors (adapter and head, each with its own
+ * learning rate) with AdamW, linear warm-up and decay and gradient accumulation, evaluates every epoch on validation
+ * with pluggable {@link Evaluator}s, keeps the best epoch by any named metric in its direction, and resumes from a
+ * checkpoint with the same result as an uninterrupted run (data order, dropout and optimiser state are restored).
+ *
+ * <p>The loop knows nothing about labels: the objective supplies each batch's loss and what its evaluators read.
+ * Progress bar, {@code metrics.jsonl} and checkpoints are {@link TrainingListener}s composed from the config;
+ * a {@link GradientHook} runs between backward and the optimiser step (the seam for data-parallel training).
  */
 public final class Trainer<E> {
 
-    private final Classifier<E> classifier;
+    private final Objective<E, ?> objective;
+    private final Evaluation<E, ?> evaluation;
+    private final Metric selection;
     private final TrainerConfig config;
-    private final MetricsLog log;
+    private final List<TrainingListener> extraListeners = new ArrayList<>();
+    private GradientHook gradientHook = GradientHook.NONE;
 
-    public Trainer(Classifier<E> classifier, TrainerConfig config) {
-        this.classifier = classifier;
+    /** A trainer evaluating with the objective's own evaluators. */
+    public <O> Trainer(Objective<E, O> objective, TrainerConfig config) {
+        this(objective, objective.evaluators(), config);
+    }
+
+    /**
+     * A trainer evaluating with {@code evaluators}; {@code config.selectionMetric()} must be one of their metrics
+     * (checked here, before any training).
+     */
+    public <O> Trainer(Objective<E, O> objective, List<? extends Evaluator<? super O>> evaluators,
+            TrainerConfig config) {
+        this.objective = objective;
+        this.evaluation = new Evaluation<>(objective, evaluators);
+        this.selection = evaluation.metric(config.selectionMetric());
         this.config = config;
-        this.log = new MetricsLog(config.outputDir());
+    }
+
+    /** Adds a listener after the ones the config composes (progress, console, metrics.jsonl, checkpoints). */
+    public Trainer<E> addListener(TrainingListener listener) {
+        extraListeners.add(listener);
+        return this;
+    }
+
+    /** Sets the hook run on the gradients before each optimiser step ({@link GradientHook#NONE} by default). */
+    public Trainer<E> setGradientHook(GradientHook hook) {
+        this.gradientHook = hook == null ? GradientHook.NONE : hook;
+        return this;
+    }
+
+    /** The metrics each evaluation reports, with their directions. */
+    public List<Metric> metrics() {
+        return evaluation.metrics();
     }
 
     public TrainResult fit(List<E> train, List<E> validation, List<E> test) {
@@ -39,7 +79,7 @@ public final class Trainer<E> {
             throw new IllegalArgumentException("Training needs non-empty train and validation sets, found "
                     + train.size() + " and " + validation.size() + " examples");
         }
-        PeftModel peft = classifier.peftModel();
+        PeftModel peft = objective.peftModel();
         Map<String, NDArray> params = peft.trainableParameters();
         if (params.isEmpty()) {
             throw new IllegalStateException("Nothing to train: the model has no trainable adapter or head "
@@ -56,23 +96,27 @@ public final class Trainer<E> {
                 totalSteps);
         long start = System.nanoTime();
         long trainedExamples = 0;
+        List<TrainingListener> listeners = listeners();
 
         try (AdamW optimizer = new AdamW(peft.model().manager(), config.weightDecay())) {
-            Checkpoint.Position position = new Checkpoint.Position(0, 0, 0, 0, 0, -1, Double.NEGATIVE_INFINITY,
-                    new ArrayList<>());
-            Map<String, float[]> best = snapshot(params);
+            Checkpoint.Position position = new Checkpoint.Position(0, 0, 0, 0, 0, -1, selection.direction().worst(),
+                    new ArrayList<>(), selection.name());
+            Map<String, float[]> best = ResumableState.snapshot(params);
+            boolean resumed = false;
             if (config.resume()) {
                 Checkpoint.Loaded loaded = load();
                 if (loaded != null) {
                     position = loaded.position();
+                    requireSameSelection(position);
                     restore(params, loaded.params());
                     optimizer.restore(loaded.optimizer(), position.globalStep(), params);
                     best = loaded.best();
-                    System.err.println("peft4j: resumed from step " + position.globalStep() + " (epoch "
-                            + (position.epoch() + 1) + ")");
+                    resumed = true;
                 }
             }
-            ProgressBar progress = config.progress() ? new ProgressBar(System.err, totalSteps) : null;
+            TrainingListener.TrainBegin begin = new TrainingListener.TrainBegin(totalSteps, stepsPerEpoch, resumed,
+                    position.globalStep(), position.epoch() + 1);
+            listeners.forEach(l -> l.onTrainBegin(begin));
             int epoch = position.epoch();
             int globalStep = position.globalStep();
             double lossSum = position.epochLossSum();
@@ -95,126 +139,116 @@ public final class Trainer<E> {
                     if (!stepNow) {
                         continue;
                     }
+                    gradientHook.beforeStep(params, globalStep);
                     double factor = schedule.factor(globalStep);
                     Map<String, Float> rates = new LinkedHashMap<>();
                     baseRates.forEach((k, lr) -> rates.put(k, (float) (lr * factor)));
                     optimizer.step(params, rates);
                     globalStep++;
-                    double meanLoss = lossSum / lossCount;
-                    if (progress != null) {
-                        progress.update(globalStep, epoch, meanLoss, trainedExamples);
-                    }
-                    log.write("step", Map.of("step", globalStep, "epoch", epoch + 1, "loss", meanLoss,
-                            "lr", config.learningRate() * factor));
                     boolean stopNow = config.stopAfterSteps() > 0 && globalStep >= config.stopAfterSteps();
-                    if (config.outputDir() != null && (stopNow
-                            || config.checkpointEvery() > 0 && globalStep % config.checkpointEvery() == 0)) {
-                        save(new Checkpoint.Position(epoch, micro + 1, globalStep, lossSum, lossCount, bestEpoch,
-                                bestScore, history), params, optimizer, best);
-                    }
+                    ResumableState state = new ResumableState(new Checkpoint.Position(epoch, micro + 1, globalStep,
+                            lossSum, lossCount, bestEpoch, bestScore, history, selection.name()), params, optimizer,
+                            best);
+                    TrainingListener.StepEnd stepEnd = new TrainingListener.StepEnd(globalStep, epoch + 1,
+                            lossSum / lossCount, config.learningRate() * factor, trainedExamples, stopNow, state);
+                    listeners.forEach(l -> l.onStep(stepEnd));
                     if (stopNow) {
-                        if (progress != null) {
-                            progress.finish();
-                        }
-                        return new TrainResult(bestEpoch, null, null, records(history), count(peft.adapterParameters()),
-                                count(peft.headParameters()), seconds(start), trainedExamples / seconds(start), true);
+                        TrainResult stopped = new TrainResult(bestEpoch, selection.name(), null, null,
+                                records(history), count(peft.adapterParameters()), count(peft.headParameters()),
+                                seconds(start), trainedExamples / seconds(start), true);
+                        listeners.forEach(l -> l.onTrainEnd(stopped));
+                        return stopped;
                     }
                 }
-                if (progress != null) {
-                    progress.finish();
-                }
-                ClassificationMetrics val = evaluate(validation);
+                Metrics val = evaluate(validation);
                 double epochLoss = lossSum / Math.max(1, lossCount);
-                Map<String, Object> record = new LinkedHashMap<>();
-                record.put("epoch", epoch + 1);
-                record.put("train_loss", epochLoss);
-                record.put("validation", val.toMap());
-                history.add(record);
-                log.write("eval", record);
-                System.err.printf(java.util.Locale.ROOT, "peft4j: epoch %d train loss %.4f validation %s %.4f%n",
-                        epoch + 1, lossSum / Math.max(1, lossCount), config.selectionMetric(),
-                        val.get(config.selectionMetric()));
-                if (val.get(config.selectionMetric()) > bestScore) {
-                    bestScore = val.get(config.selectionMetric());
+                history.add(historyRecord(epoch + 1, epochLoss, val));
+                double score = val.get(selection.name());
+                if (selection.direction().isBetter(score, bestScore)) {
+                    bestScore = score;
                     bestEpoch = epoch + 1;
-                    best = snapshot(params);
+                    best = ResumableState.snapshot(params);
                 }
                 lossSum = 0;
                 lossCount = 0;
                 firstMicro = 0;
-                if (config.outputDir() != null) {
-                    save(new Checkpoint.Position(epoch + 1, 0, globalStep, 0, 0, bestEpoch, bestScore, history),
-                            params, optimizer, best);
-                }
-                if (!Double.isFinite(epochLoss)) {
-                    // non-finite weights never recover, so further epochs would only cost time
-                    System.err.printf(java.util.Locale.ROOT, "peft4j: warning: training diverged in epoch %d (loss %s);"
-                            + " stopping and keeping the best epoch (%d). Lower the learning rate (now %s) to avoid"
-                            + " it.%n", epoch + 1, epochLoss, bestEpoch, config.learningRate());
-                    log.write("diverged", Map.of("epoch", epoch + 1));
+                // non-finite weights never recover, so further epochs would only cost time
+                boolean diverged = !Double.isFinite(epochLoss);
+                ResumableState state = new ResumableState(new Checkpoint.Position(epoch + 1, 0, globalStep, 0, 0,
+                        bestEpoch, bestScore, history, selection.name()), params, optimizer, best);
+                TrainingListener.EpochEnd epochEnd = new TrainingListener.EpochEnd(epoch + 1, epochLoss, val,
+                        selection.name(), bestEpoch, diverged, state);
+                listeners.forEach(l -> l.onEpochEnd(epochEnd));
+                if (diverged) {
                     break;
                 }
             }
+            if (bestEpoch < 1) {
+                throw new IllegalStateException("No epoch has a usable validation " + selection.name() + " (every one"
+                        + " was NaN), so there is no best epoch to keep; lower the learning rate (now "
+                        + config.learningRate() + ") or select by another metric");
+            }
             restore(params, best);
             double wall = seconds(start);
-            ClassificationMetrics testMetrics = evaluate(test.isEmpty() ? validation : test);
+            Metrics testMetrics = evaluate(test.isEmpty() ? validation : test);
             List<TrainResult.EpochRecord> records = records(history);
-            ClassificationMetrics bestVal = records.get(bestEpoch - 1).validation();
-            TrainResult result = new TrainResult(bestEpoch, bestVal, testMetrics, records, count(peft.adapterParameters()),
-                    count(peft.headParameters()), wall, trainedExamples / wall, false);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("best_epoch", bestEpoch);
-            summary.put("test", testMetrics.toMap());
-            summary.put("wall_seconds", wall);
-            log.write("result", summary);
+            Metrics bestVal = records.get(bestEpoch - 1).validation();
+            TrainResult result = new TrainResult(bestEpoch, selection.name(), bestVal, testMetrics, records,
+                    count(peft.adapterParameters()), count(peft.headParameters()), wall, trainedExamples / wall,
+                    false);
+            listeners.forEach(l -> l.onTrainEnd(result));
             return result;
         }
     }
 
+    /** The listeners this run's config asks for, then the caller's. */
+    private List<TrainingListener> listeners() {
+        List<TrainingListener> listeners = new ArrayList<>();
+        if (config.progress()) {
+            listeners.add(new ProgressBar(System.err));
+        }
+        listeners.add(new ConsoleReport(System.err, config.learningRate()));
+        if (config.outputDir() != null) {
+            listeners.add(new MetricsLog(config.outputDir()));
+            listeners.add(new CheckpointWriter(config.outputDir(), config.checkpointEvery()));
+        }
+        listeners.addAll(extraListeners);
+        return listeners;
+    }
+
     private double backward(List<E> batch) {
-        try (NDManager batchManager = classifier.peftModel().model().manager().newSubManager();
+        try (NDManager batchManager = objective.peftModel().model().manager().newSubManager();
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray logits = classifier.logits(batch, batchManager, true);
-            NDArray loss = crossEntropy(logits, labels(batch, batchManager));
+            NDArray loss = objective.trainingLoss(batch, batchManager);
             collector.backward(Scalars.div(loss, config.gradientAccumulation()));
             return loss.getFloat();
         }
     }
 
     /** Metrics of the current parameters on {@code data}, without gradients and without dropout. */
-    public ClassificationMetrics evaluate(List<E> data) {
-        int[] predicted = new int[data.size()];
-        int[] labels = new int[data.size()];
-        double lossSum = 0;
-        int batches = (data.size() + config.batchSize() - 1) / config.batchSize();
-        for (int b = 0; b < batches; b++) {
-            List<E> batch = data.subList(b * config.batchSize(), Math.min(data.size(), (b + 1) * config.batchSize()));
-            try (NDManager batchManager = classifier.peftModel().model().manager().newSubManager()) {
-                NDArray logits = classifier.logits(batch, batchManager, false);
-                NDArray target = labels(batch, batchManager);
-                lossSum += crossEntropy(logits, target).getFloat() * batch.size();
-                long[] argMax = logits.argMax(1).toLongArray();
-                for (int i = 0; i < batch.size(); i++) {
-                    predicted[b * config.batchSize() + i] = (int) argMax[i];
-                    labels[b * config.batchSize() + i] = classifier.label(batch.get(i));
-                }
-            }
-        }
-        return ClassificationMetrics.of(predicted, labels, classifier.numLabels(), lossSum / Math.max(1, data.size()));
+    public Metrics evaluate(List<E> data) {
+        return evaluation.run(data, config.batchSize());
     }
 
-    private NDArray labels(List<E> batch, NDManager manager) {
-        int[] labels = new int[batch.size()];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = classifier.label(batch.get(i));
-        }
-        return manager.create(labels);
+    /** One epoch as {@code metrics.jsonl} and checkpoints record it. */
+    static Map<String, Object> historyRecord(int epoch, double trainLoss, Metrics validation) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("epoch", epoch);
+        record.put("train_loss", trainLoss);
+        record.put("validation", validation.toMap());
+        return record;
     }
 
-    static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        NDArray logProbs = logits.logSoftmax(1);
-        NDArray oneHot = labels.oneHot((int) logits.getShape().get(1));
-        return logProbs.mul(oneHot).sum(new int[] {1}).neg().mean();
+    private void requireSameSelection(Checkpoint.Position position) {
+        String saved = position.selectionMetric() == null ? "a higher-is-better metric" : position.selectionMetric();
+        boolean compatible = position.selectionMetric() == null
+                ? selection.direction() == Direction.HIGHER_IS_BETTER
+                : position.selectionMetric().equals(selection.name());
+        if (!compatible) {
+            throw new IllegalArgumentException("The checkpoint in " + config.outputDir() + " picked its best epoch by "
+                    + saved + ", this run asks for '" + selection.name() + "'; resume with the same metric, or "
+                    + "start a new output directory");
+        }
     }
 
     private List<Integer> order(int size, int epoch) {
@@ -238,12 +272,6 @@ public final class Trainer<E> {
         return batch;
     }
 
-    private static Map<String, float[]> snapshot(Map<String, NDArray> params) {
-        Map<String, float[]> copy = new LinkedHashMap<>();
-        params.forEach((k, v) -> copy.put(k, v.toFloatArray()));
-        return copy;
-    }
-
     private static void restore(Map<String, NDArray> params, Map<String, float[]> values) {
         params.forEach((k, tensor) -> {
             float[] v = values.get(k);
@@ -252,10 +280,7 @@ public final class Trainer<E> {
                         + tensor.getShape().size() + " values, found " + (v == null ? "none" : v.length)
                         + "; resume with the same model, method and config, or start a new output directory");
             }
-            boolean grad = tensor.hasGradient();
-            tensor.setRequiresGradient(false);
-            tensor.set(v);
-            tensor.setRequiresGradient(grad);
+            Tensors.overwrite(tensor, v);
         });
     }
 
@@ -267,30 +292,16 @@ public final class Trainer<E> {
         }
     }
 
-    private void save(Checkpoint.Position position, Map<String, NDArray> params, AdamW optimizer,
-            Map<String, float[]> best) {
-        try {
-            Checkpoint.save(config.outputDir(), position, snapshot(params), optimizer.state(), best);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write a checkpoint to " + config.outputDir() + ": " + e.getMessage(), e);
-        }
-    }
-
     @SuppressWarnings("unchecked")
     private static List<TrainResult.EpochRecord> records(List<Map<String, Object>> history) {
         List<TrainResult.EpochRecord> records = new ArrayList<>();
         for (Map<String, Object> h : history) {
-            Map<String, Object> v = (Map<String, Object>) h.get("validation");
+            Object trainLoss = h.get("train_loss");
             records.add(new TrainResult.EpochRecord(((Number) h.get("epoch")).intValue(),
-                    ((Number) h.get("train_loss")).doubleValue(),
-                    new ClassificationMetrics(((Number) v.get("count")).intValue(), num(v, "accuracy"), num(v, "f1"),
-                            num(v, "mcc"), num(v, "loss"))));
+                    trainLoss instanceof Number n ? n.doubleValue() : Double.parseDouble(trainLoss.toString()),
+                    Metrics.fromMap((Map<String, Object>) h.get("validation"))));
         }
         return records;
-    }
-
-    private static double num(Map<String, Object> map, String key) {
-        return ((Number) map.get(key)).doubleValue();
     }
 
     private static long count(Map<String, NDArray> tensors) {

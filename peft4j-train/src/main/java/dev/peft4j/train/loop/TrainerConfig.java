@@ -13,7 +13,10 @@ import java.nio.file.Path;
  * @param gradientAccumulation micro-batches per optimiser step
  * @param warmupRatio fraction of optimiser steps with linear warm-up; the rest decays linearly to 0
  * @param seed makes shuffling, dropout and initialisation repeatable
- * @param selectionMetric validation metric that picks the best epoch: accuracy, f1 or mcc
+ * @param selectionMetric validation metric that picks the best epoch, any name the run's evaluators report (for
+ *     classification accuracy, f1, mcc or loss; perplexity for a token objective; mse for regression); its
+ *     direction (higher or lower is better) comes with the metric. The trainer rejects an unknown name before
+ *     training, listing the available ones
  * @param outputDir where metrics.jsonl and checkpoints go; null for none
  * @param checkpointEvery optimiser steps between checkpoints (0: only at epoch ends, when outputDir is set)
  * @param resume continue from the latest checkpoint in outputDir
@@ -33,8 +36,9 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         require(batchSize >= 1, "batch size must be at least 1, found " + batchSize);
         require(gradientAccumulation >= 1, "gradient accumulation must be at least 1, found " + gradientAccumulation);
         require(warmupRatio >= 0 && warmupRatio < 1, "warm-up ratio must be in [0, 1), found " + warmupRatio);
-        require(java.util.List.of("accuracy", "f1", "mcc").contains(selectionMetric),
-                "selection metric must be accuracy, f1 or mcc, found " + selectionMetric);
+        require(selectionMetric != null && !selectionMetric.isBlank(),
+                "selection metric must name a metric (e.g. accuracy, f1, mcc, loss, perplexity), found '"
+                        + selectionMetric + "'");
         require(!resume || outputDir != null, "resume needs an output directory holding a checkpoint");
     }
 

@@ -11,6 +11,8 @@ import dev.peft4j.train.data.Split;
 import dev.peft4j.train.data.TextExample;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
+import dev.peft4j.train.metrics.Evaluators;
+import dev.peft4j.train.objective.ClassificationObjective;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,6 +34,8 @@ public final class FineTuneJob {
     }
 
     public static Report run(FineTuneRequest request, ArtifactCache cache) throws IOException {
+        // an unknown --metric fails here, before minutes of loading data and model
+        Evaluators.find(request.trainer().selectionMetric(), ClassificationObjective.standardEvaluators());
         long start = System.nanoTime();
         long seed = request.trainer().seed();
         Split split = request.data().load(cache, seed);
@@ -46,7 +50,7 @@ public final class FineTuneJob {
             String trainable = peft.trainableParametersReport();
             System.err.println(trainable);
             TextClassifier textClassifier = new TextClassifier(tokenizer, classifier, peft);
-            TrainResult result = new Trainer<>(textClassifier, request.trainer())
+            TrainResult result = new Trainer<>(new ClassificationObjective<>(textClassifier), request.trainer())
                     .fit(train, split.validation().examples(), split.test().examples());
             if (request.adapterDir() != null && !result.stopped()) {
                 peft.save(request.adapterDir(), request.saveMode());

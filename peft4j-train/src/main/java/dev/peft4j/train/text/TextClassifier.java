@@ -7,7 +7,7 @@ import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.models.bert.BertTokenizer;
 import dev.peft4j.models.bert.SequenceClassifier;
 import dev.peft4j.train.data.TextExample;
-import dev.peft4j.train.loop.Classifier;
+import dev.peft4j.train.objective.Classifier;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.models.vit.VitModel;
-import dev.peft4j.train.loop.Classifier;
+import dev.peft4j.train.objective.Classifier;
 import java.util.List;
 import java.util.Random;
 

@@ -11,6 +11,8 @@ import dev.peft4j.train.data.ArtifactCache;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.metrics.Evaluators;
+import dev.peft4j.train.objective.ClassificationObjective;
 import dev.peft4j.train.text.MethodSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -99,6 +101,8 @@ public final class VisionAdaptation {
     }
 
     public static Report run(Request request, ArtifactCache cache) throws IOException {
+        // an unknown selection metric fails here, before loading images and model
+        Evaluators.find(request.trainer().selectionMetric(), ClassificationObjective.standardEvaluators());
         long start = System.nanoTime();
         long seed = request.trainer().seed();
         ImageSplit data = request.task().load(cache);
@@ -113,7 +117,7 @@ public final class VisionAdaptation {
             long headCount = count(peft.headParameters());
             ImageClassifier classifier = new ImageClassifier(model, peft, request.task().normalization(),
                     request.maxShift(), seed);
-            TrainResult result = new Trainer<>(classifier, request.trainer())
+            TrainResult result = new Trainer<>(new ClassificationObjective<>(classifier), request.trainer())
                     .fit(train.examples(), parts.get(0).examples(), data.test().examples());
             if (request.adapterDir() != null && !result.stopped()) {
                 peft.save(request.adapterDir(), SaveMode.COMPACT);

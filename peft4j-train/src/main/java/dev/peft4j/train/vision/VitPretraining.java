@@ -13,6 +13,8 @@ import dev.peft4j.train.data.ArtifactCache;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.metrics.Evaluators;
+import dev.peft4j.train.objective.ClassificationObjective;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +59,8 @@ public final class VitPretraining {
     }
 
     public static Report run(Request request, ArtifactCache cache) throws IOException {
+        // an unknown selection metric fails here, before loading images
+        Evaluators.find(request.trainer().selectionMetric(), ClassificationObjective.standardEvaluators());
         long start = System.nanoTime();
         long seed = request.trainer().seed();
         ImageSplit data = FashionMnist.load(cache);
@@ -76,7 +80,7 @@ public final class VitPretraining {
                     + " Fashion-MNIST images (" + data.train().labelNames().size() + " classes)");
             ImageClassifier classifier = new ImageClassifier(model, peft, FashionMnist.NORMALIZATION,
                     request.maxShift(), seed);
-            TrainResult result = new Trainer<>(classifier, trainerConfig)
+            TrainResult result = new Trainer<>(new ClassificationObjective<>(classifier), trainerConfig)
                     .fit(train.examples(), parts.get(0).examples(), data.test().examples());
             peft.mergeAndUnload(); // keeps the trained values in the model's own tensors
             Report report = new Report(result, train.size(), data.test().size(), parameters,

@@ -2,107 +2,36 @@ package dev.peft4j.train.loop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import dev.peft4j.core.adapter.Peft;
-import dev.peft4j.core.adapter.PeftModel;
-import dev.peft4j.core.adapter.TargetModules;
-import dev.peft4j.core.adapter.ToyMlp;
-import dev.peft4j.core.method.loldu.LolduConfig;
+import dev.peft4j.train.loop.ToyClassifier.Point;
+import dev.peft4j.train.metrics.Direction;
+import dev.peft4j.train.metrics.Evaluators;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
-
-    /** A point in R^10 whose label is whether its first two coordinates sum above zero. */
-    record Point(float[] x, int label) {
-    }
-
-    static List<Point> points(int n, long seed) {
-        Random rng = new Random(seed);
-        List<Point> points = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            float[] x = new float[10];
-            for (int j = 0; j < 10; j++) {
-                x[j] = (float) rng.nextGaussian();
-            }
-            points.add(new Point(x, x[0] + x[1] > 0 ? 1 : 0));
-        }
-        return points;
-    }
-
-    static final class ToyClassifier implements Classifier<Point>, AutoCloseable {
-        final ToyMlp model;
-        final PeftModel peft;
-
-        ToyClassifier(long seed) {
-            model = new ToyMlp(seed);
-            peft = Peft.wrap(model, LolduConfig.builder().setRank(10).optTargetModules(TargetModules.allLinear())
-                    .optModulesToSave("lin1").build());
-        }
-
-        @Override
-        public NDArray logits(List<Point> batch, NDManager manager, boolean training) {
-            float[] flat = new float[batch.size() * 10];
-            for (int i = 0; i < batch.size(); i++) {
-                System.arraycopy(batch.get(i).x(), 0, flat, i * 10, 10);
-            }
-            return model.forward(manager.create(flat, new Shape(batch.size(), 10)));
-        }
-
-        @Override
-        public int label(Point example) {
-            return example.label();
-        }
-
-        @Override
-        public int numLabels() {
-            return 2;
-        }
-
-        @Override
-        public PeftModel peftModel() {
-            return peft;
-        }
-
-        ToyClassifier closeable() {
-            return this;
-        }
-
-        @Override
-        public void close() {
-            peft.close();
-        }
-    }
 
     private static TrainerConfig.Builder config() {
         return TrainerConfig.builder().optEpochs(3).optBatchSize(8).optGradientAccumulation(2)
                 .optLearningRate(0.05f).optHeadLearningRate(0.05f).optSeed(3);
     }
 
-    private static Map<String, float[]> values(PeftModel peft) {
-        Map<String, float[]> values = new LinkedHashMap<>();
-        peft.trainableParameters().forEach((k, v) -> values.put(k, v.toFloatArray()));
-        return values;
-    }
-
     @Test
     void trainingLowersTheLossAndOnlyTouchesTrainableTensors() {
-        List<Point> train = points(200, 1);
-        List<Point> val = points(60, 2);
-        try (ToyClassifier classifier = new ToyClassifier(5).closeable()) {
+        List<Point> train = ToyClassifier.points(200, 1);
+        List<Point> val = ToyClassifier.points(60, 2);
+        try (ToyClassifier classifier = new ToyClassifier(5)) {
             float[] frozen = classifier.model.linearLayers().get("lin0").weight().toFloatArray();
-            Trainer<Point> trainer = new Trainer<>(classifier, config().build());
+            Trainer<Point> trainer = new Trainer<>(classifier.objective(), config().build());
             double before = trainer.evaluate(val).loss();
             TrainResult result = trainer.fit(train, val, val);
             assertTrue(result.test().loss() < before * 0.8, "loss " + before + " -> " + result.test().loss());
@@ -115,12 +44,12 @@ class TrainerTest {
 
     @Test
     void aDivergedRunStopsAndKeepsItsBestEpoch() {
-        List<Point> train = points(100, 7);
-        List<Point> val = points(30, 8);
-        try (ToyClassifier classifier = new ToyClassifier(9).closeable()) {
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
             // Adam moves each weight by about lr per step: 1e30 overflows the logits within the first epoch
-            TrainResult result = new Trainer<>(classifier, config().optLearningRate(1e30f).optHeadLearningRate(1e30f)
-                    .build()).fit(train, val, val);
+            TrainResult result = new Trainer<>(classifier.objective(), config().optLearningRate(1e30f)
+                    .optHeadLearningRate(1e30f).build()).fit(train, val, val);
             assertEquals(1, result.history().size(), "no epoch after the loss became NaN");
             assertTrue(Double.isNaN(result.history().get(0).trainLoss()));
             assertEquals(1, result.bestEpoch());
@@ -129,28 +58,211 @@ class TrainerTest {
 
     @Test
     void resumeAfterAKillGivesTheUninterruptedResult(@TempDir Path tmp) throws Exception {
-        List<Point> train = points(100, 7);
-        List<Point> val = points(30, 8);
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
         Map<String, float[]> uninterrupted;
-        try (ToyClassifier classifier = new ToyClassifier(9).closeable()) {
-            new Trainer<>(classifier, config().build()).fit(train, val, val);
-            uninterrupted = values(classifier.peft);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            new Trainer<>(classifier.objective(), config().build()).fit(train, val, val);
+            uninterrupted = classifier.values();
         }
         // 100 examples / batch 8 = 13 micro-batches, 7 steps per epoch: stop mid-epoch 2, at step 10
-        try (ToyClassifier classifier = new ToyClassifier(9).closeable()) {
-            TrainResult stopped = new Trainer<>(classifier, config().optOutputDir(tmp).optStopAfterSteps(10).build())
-                    .fit(train, val, val);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            TrainResult stopped = new Trainer<>(classifier.objective(), config().optOutputDir(tmp)
+                    .optStopAfterSteps(10).build()).fit(train, val, val);
             assertTrue(stopped.stopped());
         }
         assertTrue(Files.exists(tmp.resolve("checkpoint-latest")));
-        try (ToyClassifier classifier = new ToyClassifier(9).closeable()) {
-            new Trainer<>(classifier, config().optOutputDir(tmp).optResume(true).build()).fit(train, val, val);
-            Map<String, float[]> resumed = values(classifier.peft);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            new Trainer<>(classifier.objective(), config().optOutputDir(tmp).optResume(true).build())
+                    .fit(train, val, val);
+            Map<String, float[]> resumed = classifier.values();
             assertEquals(uninterrupted.keySet(), resumed.keySet());
-            // the resumed run replays the same steps on the same fp32 state; 1e-6 absolute ~ a few ulp of O(1) weights
-            // allows only reordering-level rounding (an exact match would also need bit-identical RNG/loader replay)
-            uninterrupted.forEach((k, v) -> assertArrayEquals(v, resumed.get(k), 1e-6f, k));
+            // the resumed run replays the same steps (order, dropout seeds, optimiser moments) on the same fp32
+            // state, so it must match bit for bit
+            uninterrupted.forEach((k, v) -> assertArrayEquals(v, resumed.get(k), 0f, k));
         }
         assertTrue(Files.readAllLines(tmp.resolve("metrics.jsonl")).stream().anyMatch(l -> l.contains("\"result\"")));
+    }
+
+    @Test
+    void resumeInTheFirstEpochWithALowerIsBetterMetricIsBitIdenticalWithDropout(@TempDir Path tmp) {
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
+        TrainerConfig.Builder byLoss = config().optSelectionMetric("loss");
+        TrainResult uninterrupted;
+        Map<String, float[]> expected;
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            uninterrupted = new Trainer<>(classifier.objective(), byLoss.build()).fit(train, val, val);
+            expected = classifier.values();
+        }
+        // step 3 of 7: no epoch has been scored yet, so the checkpoint holds the +Infinity "no best yet" score
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            new Trainer<>(classifier.objective(), byLoss.optOutputDir(tmp).optStopAfterSteps(3).build())
+                    .fit(train, val, val);
+        }
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            TrainResult resumed = new Trainer<>(classifier.objective(), byLoss.optStopAfterSteps(0).optResume(true)
+                    .build()).fit(train, val, val);
+            Map<String, float[]> actual = classifier.values();
+            expected.forEach((k, v) -> assertArrayEquals(v, actual.get(k), 0f, k));
+            assertEquals(uninterrupted.bestEpoch(), resumed.bestEpoch());
+            assertEquals(uninterrupted.test(), resumed.test());
+            assertEquals(uninterrupted.history(), resumed.history());
+        }
+    }
+
+    @Test
+    void resumingWithAnotherSelectionMetricIsAClearError(@TempDir Path tmp) {
+        List<Point> train = ToyClassifier.points(40, 7);
+        List<Point> val = ToyClassifier.points(10, 8);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            new Trainer<>(classifier.objective(), config().optOutputDir(tmp).optStopAfterSteps(2).build())
+                    .fit(train, val, val);
+        }
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            Trainer<Point> trainer = new Trainer<>(classifier.objective(), config().optOutputDir(tmp).optResume(true)
+                    .optSelectionMetric("loss").build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(train, val, val));
+            assertTrue(e.getMessage().contains("picked its best epoch by accuracy, this run asks for 'loss'"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void anUnknownSelectionMetricIsRejectedBeforeTrainingListingTheAvailableOnes(@TempDir Path tmp) {
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            Map<String, float[]> before = classifier.values();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer<>(
+                    classifier.objective(), config().optSelectionMetric("perplexity").optOutputDir(tmp).build()));
+            assertTrue(e.getMessage().contains("Unknown metric 'perplexity'") && e.getMessage().contains(
+                    "accuracy (higher is better), f1 (higher is better), mcc (higher is better), loss (lower is better)"),
+                    e.getMessage());
+            assertFalse(Files.exists(tmp.resolve("metrics.jsonl")), "nothing ran");
+            before.forEach((k, v) -> assertArrayEquals(v, classifier.values().get(k), 0f, k));
+        }
+    }
+
+    @Test
+    void theBestEpochFollowsTheMetricsDirection() {
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
+        for (String metric : List.of("loss", "accuracy")) {
+            try (ToyClassifier classifier = new ToyClassifier(9)) {
+                Trainer<Point> trainer = new Trainer<>(classifier.objective(), config().optSelectionMetric(metric)
+                        .build());
+                Direction direction = trainer.metrics().stream().filter(m -> m.name().equals(metric)).findFirst()
+                        .orElseThrow().direction();
+                TrainResult result = trainer.fit(train, val, val);
+                int best = 1;
+                for (TrainResult.EpochRecord e : result.history()) {
+                    if (direction.isBetter(e.validation().get(metric), result.history().get(best - 1).validation()
+                            .get(metric))) {
+                        best = e.epoch();
+                    }
+                }
+                assertEquals(best, result.bestEpoch(), metric + " over " + result.history());
+                assertEquals(result.history().get(best - 1).validation(), result.bestValidation());
+                assertEquals(metric, result.selectionMetric());
+            }
+        }
+        // the loss falls over these three epochs, so picking it the wrong way round would choose epoch 1
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            TrainResult result = new Trainer<>(classifier.objective(), config().optSelectionMetric("loss").build())
+                    .fit(train, val, val);
+            assertEquals(3, result.bestEpoch(), "lowest validation loss: " + result.history());
+        }
+    }
+
+    @Test
+    void onlyTheEvaluatorsGivenAreReported() {
+        List<Point> val = ToyClassifier.points(30, 8);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            Trainer<Point> trainer = new Trainer<>(classifier.objective(), List.of(Evaluators.loss(),
+                    Evaluators.mcc()), config().optSelectionMetric("mcc").build());
+            assertEquals(List.of("count", "loss", "mcc"), new ArrayList<>(trainer.evaluate(val).toMap().keySet()));
+        }
+    }
+
+    @Test
+    void listenersHearTheRunInOrder() {
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
+        List<String> events = new ArrayList<>();
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            TrainResult result = new Trainer<>(classifier.objective(), config().optEpochs(2).build())
+                    .addListener(new TrainingListener() {
+                        @Override
+                        public void onTrainBegin(TrainBegin event) {
+                            events.add("begin " + event.totalSteps() + " " + event.stepsPerEpoch());
+                        }
+
+                        @Override
+                        public void onStep(StepEnd event) {
+                            events.add("step " + event.globalStep() + " epoch " + event.epoch());
+                        }
+
+                        @Override
+                        public void onEpochEnd(EpochEnd event) {
+                            events.add("epoch " + event.epoch() + " " + event.selectionMetric() + " "
+                                    + event.validation().has("accuracy"));
+                        }
+
+                        @Override
+                        public void onTrainEnd(TrainResult r) {
+                            events.add("end " + r.bestEpoch());
+                        }
+                    }).fit(train, val, val);
+            List<String> expected = new ArrayList<>(List.of("begin 14 7"));
+            for (int s = 1; s <= 14; s++) {
+                expected.add("step " + s + " epoch " + (s <= 7 ? 1 : 2));
+                if (s % 7 == 0) {
+                    expected.add("epoch " + s / 7 + " accuracy true");
+                }
+            }
+            expected.add("end " + result.bestEpoch());
+            assertEquals(expected, events);
+        }
+    }
+
+    @Test
+    void theGradientHookRunsOncePerStepOnTheGradientsTheOptimiserUses() {
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
+        // zeroed gradients (and no weight decay) leave AdamW's moments at 0: the parameters cannot move
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            Map<String, float[]> before = classifier.values();
+            List<Integer> steps = new ArrayList<>();
+            new Trainer<>(classifier.objective(), config().build()).setGradientHook((trainable, step) -> {
+                steps.add(step);
+                assertTrue(trainable.values().stream().anyMatch(t -> {
+                    try (NDArray g = t.getGradient()) {
+                        return g.abs().sum().getFloat() > 0;
+                    }
+                }), "backward has run before the hook");
+                trainable.values().forEach(t -> {
+                    try (NDArray g = t.getGradient()) {
+                        g.muli(0);
+                    }
+                });
+            }).fit(train, val, val);
+            assertEquals(java.util.stream.IntStream.range(0, 21).boxed().toList(), steps);
+            before.forEach((k, v) -> assertArrayEquals(v, classifier.values().get(k), 0f, k));
+        }
+        // averaging with an identical second worker, (g + g) / 2, is exact in floating point: the same run
+        Map<String, float[]> plain;
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            new Trainer<>(classifier.objective(), config().build()).fit(train, val, val);
+            plain = classifier.values();
+        }
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            new Trainer<>(classifier.objective(), config().build()).setGradientHook((trainable, step) ->
+                    trainable.values().forEach(t -> {
+                        try (NDArray g = t.getGradient(); NDArray other = g.duplicate()) {
+                            g.addi(other).divi(2f);
+                        }
+                    })).fit(train, val, val);
+            Map<String, float[]> averaged = classifier.values();
+            plain.forEach((k, v) -> assertArrayEquals(v, averaged.get(k), 0f, k));
+        }
     }
 }

@@ -26,6 +26,7 @@ import dev.peft4j.train.data.TextExample;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.objective.ClassificationObjective;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -132,7 +133,7 @@ class LolduMiniLmIT {
         TextClassifier text = new TextClassifier(tokenizer, classifier, peft);
         TrainerConfig config = TrainerConfig.builder().optEpochs(2).optBatchSize(16).optLearningRate(0.003f)
                 .optHeadLearningRate(0.002f).optSeed(3).build();
-        Trainer<TextExample> trainer = new Trainer<>(text, config);
+        Trainer<TextExample> trainer = new Trainer<>(new ClassificationObjective<>(text), config);
         double before = trainer.evaluate(val).loss();
         TrainResult result = trainer.fit(train, val, val);
         assertTrue(result.test().loss() < 0.8 * before, "validation loss " + before + " -> " + result.test().loss());

@@ -16,6 +16,7 @@ import dev.peft4j.models.vit.VitModel;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.objective.ClassificationObjective;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -76,7 +77,7 @@ class ImageClassifierTest {
             ImageClassifier classifier = new ImageClassifier(model, peft, Mnist.NORMALIZATION, 1, 3);
             TrainerConfig config = TrainerConfig.builder().optEpochs(4).optBatchSize(16).optLearningRate(0.003f)
                     .optSeed(3).build();
-            TrainResult result = new Trainer<>(classifier, config).fit(squares(128, 4), squares(64, 5),
+            TrainResult result = new Trainer<>(new ClassificationObjective<>(classifier), config).fit(squares(128, 4), squares(64, 5),
                     squares(64, 6));
             assertEquals(1.0, result.test().accuracy(), 0.05, "two well separated classes");
         }

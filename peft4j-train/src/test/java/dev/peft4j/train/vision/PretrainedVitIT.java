@@ -12,6 +12,7 @@ import dev.peft4j.models.vit.VitModel;
 import dev.peft4j.train.data.ArtifactCache;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
+import dev.peft4j.train.objective.ClassificationObjective;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -47,7 +48,7 @@ class PretrainedVitIT {
                     model.config().withDropout(0.1f, 0f));
             ImageClassifier classifier = new ImageClassifier(model, Peft.empty(model), FashionMnist.NORMALIZATION,
                     0, 0);
-            double accuracy = new Trainer<>(classifier, TrainerConfig.builder().optBatchSize(500).build())
+            double accuracy = new Trainer<>(new ClassificationObjective<>(classifier), TrainerConfig.builder().optBatchSize(500).build())
                     .evaluate(data.test().examples()).accuracy();
             assertEquals(recordedAccuracy, accuracy, 0.01, "accuracy on the " + data.test().size() + " test images");
         }

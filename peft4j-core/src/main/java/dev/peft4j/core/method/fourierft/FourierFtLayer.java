@@ -105,13 +105,6 @@ final class FourierFtLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        spectrum.setRequiresGradient(false);
-        spectrum.set(state.get(SPECTRUM).toFloatArray());
-        spectrum.setRequiresGradient(true);
-    }
-
-    @Override
     public void close() {
         manager.close();
     }

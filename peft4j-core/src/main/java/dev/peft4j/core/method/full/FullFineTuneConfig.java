@@ -1,11 +1,7 @@
 package dev.peft4j.core.method.full;
 
-import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.BaseParameterSelector;
-import dev.peft4j.core.adapter.TargetModules;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Configuration of full fine-tuning, the upper reference point: every parameter of the model trains
@@ -15,10 +11,7 @@ import java.util.Map;
  * @param modulesToSave modules trained fully and saved beside it (e.g. {@code classifier}), reported as
  *     head parameters apart from the method's own count.
  */
-public record FullFineTuneConfig(List<String> modulesToSave) implements AdapterConfig, BaseParameterSelector {
-
-    /** A regex no module path matches: this method attaches nothing to linear slots (not consulted). */
-    private static final TargetModules NO_LINEAR_LAYERS = TargetModules.regex("(?!)");
+public record FullFineTuneConfig(List<String> modulesToSave) implements BaseParameterSelector {
 
     public FullFineTuneConfig {
         modulesToSave = List.copyOf(modulesToSave);
@@ -32,21 +25,6 @@ public record FullFineTuneConfig(List<String> modulesToSave) implements AdapterC
     @Override
     public String methodId() {
         return FullFineTuneMethod.ID;
-    }
-
-    @Override
-    public TargetModules targetModules() {
-        return NO_LINEAR_LAYERS;
-    }
-
-    @Override
-    public List<String> excludeModules() {
-        return List.of();
-    }
-
-    @Override
-    public Map<String, Object> methodFields() {
-        return new LinkedHashMap<>();
     }
 
     public static Builder builder() {

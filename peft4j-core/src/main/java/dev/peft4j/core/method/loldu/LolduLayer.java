@@ -2,10 +2,9 @@ package dev.peft4j.core.method.loldu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
+import dev.peft4j.core.adapter.SharedFactorsLayer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,8 +17,12 @@ import java.util.Map;
  * {@code s = sigma z - sigma0 c} is exactly zero at init ({@code z = c}, {@code sigma = sigma0}: the same float
  * product subtracted from itself), so the wrapped model reproduces the base bit for bit on any CPU. {@code c} is z0
  * for the identity-at-init family and the pivots d_r otherwise; c is saved with the adapter.
+ *
+ * <p>The frozen factors {@code Lp}, {@code d_r}, {@code U'_r} are shared with every LoLDU adapter of the same slot and
+ * rank ({@link LolduFactorCache}); a layer owns only c, z and sigma (O(r) floats). That sharing is what lets a batch
+ * mixing tenants gather their scale vectors into one op ({@link SharedFactorsLayer}).
  */
-final class LolduLayer implements AdapterLayer, LowRankExportable {
+final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
 
     static final String Z = "loldu_z";
     static final String SIGMA = "loldu_sigma";
@@ -30,9 +33,9 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
 
     private final NDManager manager;
     private final NDArray baseWeight; // W [m, n], the slot's own tensor (not owned here)
-    private final NDArray lowerPermuted; // Lp [m, r]
-    private final NDArray unitUpper; // U'_r [r, n]
-    private final NDArray pivots; // d_r [r]
+    private final LolduFactors factors; // Lp, d_r, U'_r: shared, released on close
+    private final NDArray lowerPermuted; // Lp [m, r], the shared tensor
+    private final NDArray unitUpper; // U'_r [r, n], the shared tensor
     private final NDArray offset; // c [r]
     private final NDArray scaledOffset; // sigma0 c [r], computed as sigma * z is, so that s is exactly 0 at init
     private final NDArray z; // [r], trainable
@@ -44,20 +47,17 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
     }
 
     /**
-     * Builds the layer over {@code baseWeight} ([m, n]) from its decomposition factors, with the diagonal starting
-     * at {@code z0} and the offset {@code c}.
+     * Builds the layer over {@code baseWeight} ([m, n]) on its (acquired) decomposition factors, with the diagonal
+     * starting at {@code z0} and the offset {@code c}; the layer releases the factors on close.
      */
-    LolduLayer(NDArray baseWeight, Factors factors, float[] c, float[] z0, float sigmaValue, float sigma0,
+    LolduLayer(NDArray baseWeight, LolduFactors factors, float[] c, float[] z0, float sigmaValue, float sigma0,
             boolean trainSigma) {
         this.manager = baseWeight.getManager().newSubManager();
         this.baseWeight = baseWeight;
         this.trainSigma = trainSigma;
-        int m = factors.m();
-        int n = factors.n();
-        int r = factors.r();
-        lowerPermuted = manager.create(factors.lowerPermuted(), new Shape(m, r));
-        unitUpper = manager.create(factors.unitUpper(), new Shape(r, n));
-        pivots = manager.create(factors.pivots());
+        this.factors = factors;
+        lowerPermuted = factors.lowerPermuted();
+        unitUpper = factors.unitUpper();
         offset = manager.create(c);
         try (NDArray sigmaInit = manager.create(new float[] {sigma0})) {
             scaledOffset = offset.mul(sigmaInit);
@@ -74,7 +74,8 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
      * s = sigma z - sigma0 c [r], attached to {@code owner}: the only per-adapter quantity the forward, the merge and
      * the export need. The forward passes the batch's manager, so nothing per step stays with the layer.
      */
-    private NDArray scale(NDManager owner) {
+    @Override
+    public NDArray scale(NDManager owner) {
         NDArray scaledZ = z.mul(sigma);
         scaledZ.attach(owner);
         NDArray s = scaledZ.sub(scaledOffset);
@@ -88,6 +89,19 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
         NDArray projected = Linear.linear(x, unitUpper, null).singletonOrThrow(); // [..., r]
         NDArray scaled = projected.mul(scale(x.getManager()));
         NDArray lifted = Linear.linear(scaled, lowerPermuted, null).singletonOrThrow(); // [..., m]
+        return baseOut.add(lifted);
+    }
+
+    @Override
+    public Object sharedFactors() {
+        return factors;
+    }
+
+    @Override
+    public NDArray forwardScaled(NDArray x, NDArray baseOut, NDArray rowScales) {
+        // the ops of forward(), with one scale vector per row instead of one for the batch
+        NDArray projected = Linear.linear(x, unitUpper, null).singletonOrThrow(); // [batch, ..., r]
+        NDArray lifted = Linear.linear(projected.mul(rowScales), lowerPermuted, null).singletonOrThrow();
         return baseOut.add(lifted);
     }
 
@@ -117,7 +131,8 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
         }
     }
 
-    int rank() {
+    @Override
+    public int rank() {
         return (int) z.getShape().get(0);
     }
 
@@ -140,19 +155,14 @@ final class LolduLayer implements AdapterLayer, LowRankExportable {
         if (portable) {
             state.put(LOWER, lowerPermuted);
             state.put(UPPER, unitUpper);
-            state.put(PIVOTS, pivots);
+            state.put(PIVOTS, factors.pivots());
         }
         return state;
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        z.set(state.get(Z).toFloatArray());
-        sigma.set(state.get(SIGMA).toFloatArray());
-    }
-
-    @Override
     public void close() {
         manager.close();
+        factors.release();
     }
 }

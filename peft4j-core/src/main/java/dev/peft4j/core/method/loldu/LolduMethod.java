@@ -57,28 +57,40 @@ public final class LolduMethod implements AdapterMethod {
     @Override
     public AdapterLayer createLayer(AdapterConfig config, LinearSlot slot, LayerContext context) {
         LolduConfig loldu = (LolduConfig) config;
-        LolduLayer.Factors factors = decompose(loldu, slot, context);
-        float[] z0 = loldu.init().initialZ(factors.pivots(), new Random(loldu.seed() + context.layerIndex()));
-        float[] c = loldu.init().identityAtInit() ? z0 : factors.pivots();
-        return new LolduLayer(slot.weight(), factors, c, z0, loldu.sigma0(), loldu.sigma0(), loldu.trainSigma());
+        LolduFactors factors = sharedFactors(loldu, slot, context);
+        try {
+            float[] pivots = factors.pivots().toFloatArray();
+            float[] z0 = loldu.init().initialZ(pivots, new Random(loldu.seed() + context.layerIndex()));
+            float[] c = loldu.init().identityAtInit() ? z0 : pivots;
+            return new LolduLayer(slot.weight(), factors, c, z0, loldu.sigma0(), loldu.sigma0(), loldu.trainSigma());
+        } catch (RuntimeException e) {
+            factors.release();
+            throw e;
+        }
     }
 
     @Override
     public AdapterLayer restoreLayer(AdapterConfig config, LinearSlot slot, LayerContext context,
             Map<String, NDArray> state) {
         LolduConfig loldu = (LolduConfig) config;
-        LolduLayer.Factors factors;
+        LolduFactors factors;
         if (state.containsKey(LolduLayer.LOWER)) {
+            // a portable file carries its own factors (maybe of another base): this layer's alone, not cached
             int r = effectiveRank(loldu, slot);
-            factors = new LolduLayer.Factors((int) slot.outFeatures(), (int) slot.inFeatures(), r,
-                    state.get(LolduLayer.LOWER).toFloatArray(), state.get(LolduLayer.PIVOTS).toFloatArray(),
-                    state.get(LolduLayer.UPPER).toFloatArray());
+            factors = LolduFactorCache.own(slot, new LolduLayer.Factors((int) slot.outFeatures(),
+                    (int) slot.inFeatures(), r, state.get(LolduLayer.LOWER).toFloatArray(),
+                    state.get(LolduLayer.PIVOTS).toFloatArray(), state.get(LolduLayer.UPPER).toFloatArray()));
         } else {
-            factors = decompose(loldu, slot, context);
+            factors = sharedFactors(loldu, slot, context);
         }
-        return new LolduLayer(slot.weight(), factors, state.get(LolduLayer.OFFSET).toFloatArray(),
-                state.get(LolduLayer.Z).toFloatArray(), state.get(LolduLayer.SIGMA).toFloatArray()[0],
-                loldu.sigma0(), loldu.trainSigma());
+        try {
+            return new LolduLayer(slot.weight(), factors, state.get(LolduLayer.OFFSET).toFloatArray(),
+                    state.get(LolduLayer.Z).toFloatArray(), state.get(LolduLayer.SIGMA).toFloatArray()[0],
+                    loldu.sigma0(), loldu.trainSigma());
+        } catch (RuntimeException e) {
+            factors.release();
+            throw e;
+        }
     }
 
     @Override
@@ -100,16 +112,22 @@ public final class LolduMethod implements AdapterMethod {
         return (int) Math.min(config.rank(), Math.min(slot.outFeatures(), slot.inFeatures()));
     }
 
-    private static LolduLayer.Factors decompose(LolduConfig config, LinearSlot slot, LayerContext context) {
+    /** The slot's factors at the config's (capped) rank, shared with its other LoLDU adapters; acquired. */
+    private static LolduFactors sharedFactors(LolduConfig config, LinearSlot slot, LayerContext context) {
+        int r = effectiveRank(config, slot);
+        if (r < config.rank()) {
+            context.notes().add(slot.name() + " [" + slot.outFeatures() + "x" + slot.inFeatures() + "] rank capped "
+                    + config.rank() + " -> " + r);
+        }
+        return LolduFactorCache.acquire(slot, r, () -> decompose(config, slot));
+    }
+
+    private static LolduLayer.Factors decompose(LolduConfig config, LinearSlot slot) {
         int m = (int) slot.outFeatures();
         int n = (int) slot.inFeatures();
         // fp32 weights, decomposed in double in Java: pivots must match wherever the adapter loads.
         LduDecomposition ldu = LduDecomposition.truncated(slot.name(), slot.weight().toFloatArray(), m, n,
                 config.rank());
-        if (ldu.rank() < config.rank()) {
-            context.notes().add(slot.name() + " [" + m + "x" + n + "] rank capped " + config.rank() + " -> "
-                    + ldu.rank());
-        }
         return new LolduLayer.Factors(m, n, ldu.rank(), ldu.lowerPermuted(), ldu.pivots(), ldu.unitUpper());
     }
 }

@@ -75,19 +75,6 @@ final class LoraLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        overwrite(a, state.get(A).toFloatArray());
-        overwrite(b, state.get(B).toFloatArray());
-    }
-
-    static void overwrite(NDArray tensor, float[] values) {
-        // PyTorch refuses an in-place write to a leaf that requires grad: lift the flag around it.
-        tensor.setRequiresGradient(false);
-        tensor.set(values);
-        tensor.setRequiresGradient(true);
-    }
-
-    @Override
     public void close() {
         manager.close();
     }

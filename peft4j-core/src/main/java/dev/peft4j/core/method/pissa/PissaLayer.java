@@ -100,18 +100,6 @@ final class PissaLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        overwrite(a, state.get(A).toFloatArray());
-        overwrite(b, state.get(B).toFloatArray());
-    }
-
-    private static void overwrite(NDArray tensor, float[] values) {
-        tensor.setRequiresGradient(false);
-        tensor.set(values);
-        tensor.setRequiresGradient(true);
-    }
-
-    @Override
     public void close() {
         manager.close();
     }

@@ -1,18 +1,14 @@
 package dev.peft4j.core.method.probe;
 
-import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdapterConfig;
-import dev.peft4j.core.adapter.AdapterLayer;
-import dev.peft4j.core.adapter.AdapterMethod;
-import dev.peft4j.core.adapter.LayerContext;
-import dev.peft4j.core.adapter.LinearSlot;
+import dev.peft4j.core.adapter.InPlaceMethod;
 import java.util.Map;
 
 /**
  * Registers LinearProbe: id {@code linear-probe}, peft_type {@code LINEAR_PROBE} (peft4j's own; peft has none).
  * Its trained tensors are the model's, saved as {@code base_model.model.<parameter name>}.
  */
-public final class LinearProbeMethod implements AdapterMethod {
+public final class LinearProbeMethod extends InPlaceMethod {
 
     public static final String ID = "linear-probe";
 
@@ -34,16 +30,5 @@ public final class LinearProbeMethod implements AdapterMethod {
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
         return new LinearProbeConfig();
-    }
-
-    @Override
-    public AdapterLayer createLayer(AdapterConfig config, LinearSlot slot, LayerContext context) {
-        throw new IllegalStateException("linear-probe trains base parameters in place and has no per-layer adapter; "
-                + "PeftModel never asks it for one (its config is a BaseParameterSelector)");
-    }
-
-    @Override
-    public Map<String, Shape> stateShapes(AdapterConfig config, LinearSlot slot, boolean portable) {
-        return Map.of();
     }
 }

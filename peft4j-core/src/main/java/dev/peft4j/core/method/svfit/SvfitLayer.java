@@ -91,13 +91,6 @@ final class SvfitLayer implements AdapterLayer, LowRankExportable {
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        s.setRequiresGradient(false);
-        s.set(state.get(S).toFloatArray());
-        s.setRequiresGradient(true);
-    }
-
-    @Override
     public void close() {
         manager.close();
     }

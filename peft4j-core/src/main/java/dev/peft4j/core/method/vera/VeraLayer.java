@@ -98,18 +98,6 @@ final class VeraLayer implements AdapterLayer, SharedAdapterState {
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        overwrite(lambdaB, state.get(LAMBDA_B).toFloatArray());
-        overwrite(lambdaD, state.get(LAMBDA_D).toFloatArray());
-    }
-
-    private static void overwrite(NDArray tensor, float[] values) {
-        tensor.setRequiresGradient(false);
-        tensor.set(values);
-        tensor.setRequiresGradient(true);
-    }
-
-    @Override
     public Map<String, NDArray> sharedTensors() {
         Map<String, NDArray> shared = new LinkedHashMap<>();
         if (saveProjection) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.method.lora.LoraMethod;
+import dev.peft4j.core.nd.Tensors;
 import java.util.Random;
 
 /**
@@ -72,8 +73,8 @@ final class VeraProjection {
     /** Replaces the drawn values with saved ones of the same shapes. */
     synchronized void load(float[] aValues, float[] bValues) {
         draw();
-        a.set(aValues);
-        b.set(bValues);
+        Tensors.overwrite(a, aValues);
+        Tensors.overwrite(b, bValues);
         version++;
     }
 

@@ -1,4 +1,4 @@
-package dev.peft4j.train.loop;
+package dev.peft4j.train.objective;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,8 +6,9 @@ import dev.peft4j.core.adapter.PeftModel;
 import java.util.List;
 
 /**
- * A model the trainer can fit: it turns a batch of examples into logits [batch, numLabels].
- * Text and image classifiers implement it over their own example types.
+ * A classification model: it turns a batch of examples into logits [batch, numLabels] and knows each example's
+ * label. Text and image classifiers implement it over their own example types; {@link ClassificationObjective}
+ * turns it into something the trainer fits.
  */
 public interface Classifier<E> {
 
