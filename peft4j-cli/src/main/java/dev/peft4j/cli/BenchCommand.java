@@ -1,10 +1,10 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.train.bench.BenchOptions;
-import dev.peft4j.train.bench.BenchReport;
-import dev.peft4j.train.bench.BenchSection;
-import dev.peft4j.train.bench.Benchmark;
-import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.bench.BenchOptions;
+import dev.peft4j.bench.BenchReport;
+import dev.peft4j.bench.BenchSection;
+import dev.peft4j.bench.Benchmark;
+import dev.peft4j.hub.ArtifactCache;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         Set<BenchSection> chosen = EnumSet.noneOf(BenchSection.class);
         sections.forEach(id -> chosen.add(BenchSection.fromId(id)));
         BenchOptions options = new BenchOptions(name, chosen, warmup, repetitions, batch, modelOptions.maxLength,
-                modelOptions.model, output, ArtifactCache.defaultCache(), engineOptions.threads);
+                modelOptions.textEncoder(), output, ArtifactCache.defaultCache(), engineOptions.threads);
         BenchReport report = Benchmark.run(options, System.err);
         System.out.print(report.table());
         Path file = report.write(output);

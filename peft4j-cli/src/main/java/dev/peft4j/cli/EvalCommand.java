@@ -1,12 +1,9 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.apps.text.TrainedClassifier;
+import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.train.data.Split;
-import dev.peft4j.train.loop.Trainer;
-import dev.peft4j.train.loop.TrainerConfig;
 import dev.peft4j.train.metrics.Metrics;
-import dev.peft4j.train.objective.ClassificationObjective;
-import dev.peft4j.train.text.TrainedClassifier;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -46,14 +43,8 @@ final class EvalCommand implements Callable<Integer> {
                     + "'; accepted: train, validation, test");
         };
         try (TrainedClassifier trained = TrainedClassifier.open(adapter, cache)) {
-            if (trained.args().labelNames().size() != data.train().numLabels()) {
-                throw new IllegalArgumentException("The adapter was trained with " + trained.args().labelNames().size()
-                        + " labels " + trained.args().labelNames() + " but the task has " + data.train().numLabels()
-                        + " " + data.train().labelNames() + "; evaluate it on the task it was trained for");
-            }
             long start = System.nanoTime();
-            Metrics metrics = new Trainer<>(new ClassificationObjective<>(trained.textClassifier()),
-                    TrainerConfig.builder().optBatchSize(batchSize).build()).evaluate(examples);
+            Metrics metrics = trained.evaluate(examples, data.train().labelNames(), batchSize);
             System.out.printf(Locale.ROOT, "%s %s (%d examples): accuracy %.4f | F1 %.4f | MCC %.4f | loss %.4f | %.1f s%n",
                     taskOptions.source().label(), split, metrics.count(), metrics.accuracy(), metrics.f1(),
                     metrics.mcc(), metrics.loss(), (System.nanoTime() - start) / 1e9);

@@ -1,7 +1,7 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.train.experiments.ExperimentConfig;
-import dev.peft4j.train.experiments.ExperimentRunner;
+import dev.peft4j.apps.experiments.ExperimentConfig;
+import dev.peft4j.apps.experiments.ExperimentRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;

@@ -1,7 +1,7 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.train.data.ArtifactCache;
-import dev.peft4j.train.text.TrainedClassifier;
+import dev.peft4j.apps.text.TrainedClassifier;
+import dev.peft4j.hub.ArtifactCache;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

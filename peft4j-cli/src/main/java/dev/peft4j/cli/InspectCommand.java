@@ -5,10 +5,10 @@ import dev.peft4j.core.adapter.AdapterMethod;
 import dev.peft4j.core.adapter.AdapterRegistry;
 import dev.peft4j.core.adapter.LinearSlot;
 import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.bert.BertModel;
+import dev.peft4j.models.bert.PretrainedEncoders;
 import dev.peft4j.models.bert.SequenceClassifier;
-import dev.peft4j.train.data.ArtifactCache;
-import dev.peft4j.train.text.PretrainedEncoders;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -42,7 +42,7 @@ final class InspectCommand implements Callable<Integer> {
         TargetModules matcher = targets.size() == 1 && targets.get(0).equals(TargetModules.ALL_LINEAR)
                 ? TargetModules.allLinear() : TargetModules.names(targets);
         try (NDManager manager = NDManager.newBaseManager();
-                BertModel encoder = PretrainedEncoders.encoder(modelOptions.model, ArtifactCache.defaultCache(), manager)) {
+                BertModel encoder = PretrainedEncoders.encoder(modelOptions.textEncoder(), ArtifactCache.defaultCache(), manager)) {
             SequenceClassifier model = SequenceClassifier.meanPooled(encoder, 2, 0);
             Set<String> heads = model.headModules();
             int selected = 0;

@@ -1,14 +1,8 @@
 package dev.peft4j.cli;
 
-import dev.peft4j.core.adapter.AdaptableModel;
-import dev.peft4j.core.io.SafeTensors;
-import dev.peft4j.core.io.TensorData;
-import dev.peft4j.train.data.ArtifactCache;
-import dev.peft4j.train.text.TrainedClassifier;
-import java.nio.file.Files;
+import dev.peft4j.apps.text.TrainedClassifier;
+import dev.peft4j.hub.ArtifactCache;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,14 +21,8 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (TrainedClassifier trained = TrainedClassifier.open(adapter, ArtifactCache.defaultCache())) {
-            AdaptableModel merged = trained.peft().mergeAndUnload();
-            Map<String, TensorData> tensors = new LinkedHashMap<>();
-            merged.parameters().forEach((name, t) -> tensors.put(name,
-                    TensorData.ofFloats(t.getShape().getShape(), t.toFloatArray())));
-            Files.createDirectories(output);
-            SafeTensors.write(output.resolve("model.safetensors"), tensors,
-                    Map.of("format", "pt", "base_model", trained.args().model()));
-            System.out.println("wrote " + tensors.size() + " tensors to " + output.resolve("model.safetensors"));
+            int count = trained.writeMerged(output);
+            System.out.println("wrote " + count + " tensors to " + output.resolve("model.safetensors"));
         }
         return 0;
     }

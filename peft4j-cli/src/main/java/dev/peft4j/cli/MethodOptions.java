@@ -1,13 +1,13 @@
 package dev.peft4j.cli;
 
+import dev.peft4j.apps.text.MethodSpec;
 import dev.peft4j.core.adapter.AdapterRegistry;
-import dev.peft4j.train.text.MethodSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Which PEFT method and its knobs: shared by the commands that train ({@code train}, {@code adapt-vit}). */
+/** Which PEFT method and its knobs: shared by the commands that train ({@code train}, {@code experiment} cells). */
 final class MethodOptions {
 
     @Option(names = "--method", defaultValue = "loldu",

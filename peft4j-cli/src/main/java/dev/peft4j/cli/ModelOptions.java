@@ -2,27 +2,40 @@ package dev.peft4j.cli;
 
 import dev.peft4j.models.bert.PretrainedModel;
 import dev.peft4j.models.bert.SequenceClassifier;
+import dev.peft4j.models.vit.PretrainedVit;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Which pretrained encoder, how texts are cut, how the sequence is pooled. */
+/** Which pretrained model (a text encoder or a ViT), and for text how texts are cut and the sequence pooled. */
 final class ModelOptions {
 
-    @Option(names = "--model", defaultValue = "all-minilm-l6-v2", converter = PretrainedModelConverter.class,
-            description = "Pretrained encoder: all-minilm-l6-v2, bge-small-en-v1.5 or bert-base-uncased"
-                    + " (default: ${DEFAULT-VALUE}).")
-    PretrainedModel model;
+    static final String TEXT_MODELS = "all-minilm-l6-v2, bge-small-en-v1.5, bert-base-uncased";
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Tokens per text (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "all-minilm-l6-v2",
+            description = "A text encoder: " + TEXT_MODELS + "; or an image model: vit-fashion-mnist, "
+                    + "vit-fashion-mnist-0to4, or a directory written by 'peft4j pretrain vit' (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "Text: tokens per text (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--pooling", defaultValue = "MEAN", description = "MEAN or CLS (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pooling", defaultValue = "MEAN", description = "Text: MEAN or CLS (default: ${DEFAULT-VALUE}).")
     SequenceClassifier.Pooling pooling;
 
-    /** Accepts the CLI ids and lists them on a wrong value. */
-    static final class PretrainedModelConverter implements picocli.CommandLine.ITypeConverter<PretrainedModel> {
-        @Override
-        public PretrainedModel convert(String value) {
-            return PretrainedModel.fromId(value);
+    /** Whether {@code --model} names a ViT: a shipped checkpoint or a pretraining output directory. */
+    boolean isVision() {
+        return PretrainedVit.Checkpoint.byId(model) != null || Files.isDirectory(Path.of(model));
+    }
+
+    /** The text encoder {@code --model} names, or an error listing every model id. */
+    PretrainedModel textEncoder() {
+        try {
+            return PretrainedModel.fromId(model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Unknown --model '" + model + "'; text encoders: " + TEXT_MODELS
+                    + "; image models: " + String.join(", ", PretrainedVit.Checkpoint.ids())
+                    + " or a directory written by 'peft4j pretrain vit'", e);
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.peft4j.cli;
 
+import dev.peft4j.apps.vision.VitPretraining;
+import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.vit.VitConfig;
-import dev.peft4j.train.data.ArtifactCache;
 import dev.peft4j.train.loop.TrainerConfig;
-import dev.peft4j.train.vision.VitPretraining;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code peft4j pretrain vit}: train a small ViT from scratch on Fashion-MNIST (every parameter, through the
  * project's trainer) and save it as {@code config.json} + {@code model.safetensors}, the base for
- * {@code peft4j adapt-vit}. No pretrained ViT is reachable from these machines, so this makes one.
+ * {@code peft4j train --model DIR}. No pretrained ViT is reachable from these machines, so this makes one.
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pretrain a model from scratch (vit: a small ViT on Fashion-MNIST) and save it.")

@@ -1,8 +1,8 @@
 package dev.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.apps.experiments.CellResult;
 import dev.peft4j.core.io.AtomicFiles;
-import dev.peft4j.train.experiments.CellResult;
 import dev.peft4j.train.loop.TrainResult;
 import java.io.IOException;
 import java.nio.file.Files;

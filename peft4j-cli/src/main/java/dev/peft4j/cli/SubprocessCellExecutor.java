@@ -1,11 +1,11 @@
 package dev.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peft4j.train.experiments.CellExecutor;
-import dev.peft4j.train.experiments.CellResult;
-import dev.peft4j.train.experiments.ExperimentConfig;
-import dev.peft4j.train.text.MethodSpec;
-import dev.peft4j.train.vision.VisionAdaptation;
+import dev.peft4j.apps.experiments.CellExecutor;
+import dev.peft4j.apps.experiments.CellResult;
+import dev.peft4j.apps.experiments.ExperimentConfig;
+import dev.peft4j.apps.text.MethodSpec;
+import dev.peft4j.apps.vision.VisionAdaptation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs each cell as {@code peft4j train ...} (or {@code adapt-vit ...}) in a fresh JVM with this JVM's class path: the peak
+ * Runs each cell as {@code peft4j train ...} in a fresh JVM with this JVM's class path: the peak
  * memory is the run's own, and a crash or kill costs one cell, which the next run redoes.
  */
 final class SubprocessCellExecutor implements CellExecutor {
@@ -52,14 +52,13 @@ final class SubprocessCellExecutor implements CellExecutor {
         return new ObjectMapper().readValue(result.toFile(), CellResult.class);
     }
 
-    /** {@code train} for a text grid, {@code adapt-vit} for an image grid, with the row's knobs and our threads. */
+    /** {@code train} with the grid's model and task, the row's knobs and our threads. */
     List<String> arguments(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
             Path cellDir, Path result) {
         ExperimentConfig.Defaults d = config.defaults();
         List<String> args = new ArrayList<>();
         if (config.isVision()) {
-            args.addAll(List.of("adapt-vit", "--base", config.vitBase(), "--task",
-                    VisionAdaptation.Task.fromId(task).name(),
+            args.addAll(List.of("train", "--model", config.vitBase(), "--task", VisionAdaptation.Task.fromId(task).id(),
                     "--validation", String.valueOf(d.validationOrDefault())));
         } else {
             args.addAll(List.of("train", "--model", config.model(), "--task", task, "--max-length",

@@ -51,7 +51,7 @@ class CliEndToEndIT {
     }
 
     /**
-     * The vision grid through child JVMs running {@code adapt-vit}, two at a time with half the cores each: the
+     * The vision grid through child JVMs running {@code train} on the ViT, two at a time with half the cores each: the
      * shipped ViT adapted to real MNIST.
      */
     @Test

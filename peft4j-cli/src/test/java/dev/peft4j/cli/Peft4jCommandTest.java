@@ -22,7 +22,7 @@ class Peft4jCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"train", "eval", "inspect", "export", "merge", "adapt-vit", "experiment"}) {
+        for (String command : new String[] {"train", "eval", "inspect", "export", "merge", "experiment"}) {
             String[] result = run(command, "--help");
             assertEquals("0", result[0], command);
             assertTrue(result[1].contains("Usage: peft4j " + command), result[1]);
@@ -55,17 +55,17 @@ class Peft4jCommandTest {
     }
 
     @Test
-    void anImageCellRunsAdaptVitWithEveryKnobOfItsRow() throws Exception {
-        var config = dev.peft4j.train.experiments.ExperimentConfig.preset("vit-smoke");
+    void anImageCellRunsTrainOnTheVitWithEveryKnobOfItsRow() throws Exception {
+        var config = dev.peft4j.apps.experiments.ExperimentConfig.preset("vit-smoke");
         var row = config.methods().get(2); // r=4, all-linear
         java.util.List<String> args = new SubprocessCellExecutor(1).arguments(config, row, "mnist", 7,
                 java.nio.file.Path.of("cell"), java.nio.file.Path.of("cell/result.json"));
         String line = String.join(" ", args);
-        assertTrue(line.startsWith("adapt-vit --base vit-fashion-mnist --task MNIST --validation 256 "), line);
+        assertTrue(line.startsWith("train --model vit-fashion-mnist --task mnist --validation 256 "), line);
         assertTrue(line.contains("--rank 4 --targets all-linear") && line.contains("--seed 7")
                 && line.contains("--max-train 512") && line.contains("--label r=4 --group rank")
                 && line.contains("--threads 1"), line);
         CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(args.toArray(String[]::new));
-        assertEquals("adapt-vit", parsed.subcommand().commandSpec().name(), "the child's command line parses");
+        assertEquals("train", parsed.subcommand().commandSpec().name(), "the child's command line parses");
     }
 }

@@ -1,5 +1,6 @@
 package dev.peft4j.train.data;
 
+import dev.peft4j.hub.ArtifactCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.peft4j.train.data;
 
+import dev.peft4j.hub.ArtifactCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.peft4j.train.vision;
 
-import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.hub.ArtifactCache;
 import java.io.IOException;
 import java.util.List;
 

@@ -3,6 +3,7 @@ package dev.peft4j.train.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peft4j.hub.ArtifactCache;
 import java.io.IOException;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

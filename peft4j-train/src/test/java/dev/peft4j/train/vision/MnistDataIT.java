@@ -3,7 +3,7 @@ package dev.peft4j.train.vision;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.peft4j.train.data.ArtifactCache;
+import dev.peft4j.hub.ArtifactCache;
 import java.io.IOException;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * How the trainable diagonal {@code z} starts, as in the reference code (ARCHITECTURE.md section 7).
+ * How the trainable diagonal {@code z} starts, as in the reference code (docs/ARCHITECTURE.md, section 1).
  *
  * <p>Two families: the identity family ({@code lu}, {@code uniform}, {@code normal}, {@code constant})
  * folds {@code z0} into the residual, so the wrapped model equals the base at step 0; the perturbing

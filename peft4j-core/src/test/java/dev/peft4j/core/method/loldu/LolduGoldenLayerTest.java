@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The LoLDU layer against the reference implementation's outputs (../shared/golden/loldu, README beside
+ * The LoLDU layer against the reference implementation's outputs (test resources golden/loldu, README beside
  * the copies): Y0 at init and Y1 after setting z to z1. Random inits are left out (PyTorch's generator
  * can't be reproduced); the decomposition test checks their residual family. Tolerance 5e-5 of the largest
  * output: both sides are fp32 on different CPUs and kernels; each output is a sum of k = 48..96 inputs times W_res

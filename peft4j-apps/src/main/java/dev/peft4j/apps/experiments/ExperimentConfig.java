@@ -1,0 +1,187 @@
+package dev.peft4j.apps.experiments;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.apps.text.MethodSpec;
+import dev.peft4j.apps.vision.VisionAdaptation;
+import dev.peft4j.models.vit.PretrainedVit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An experiment grid: methods x tasks x seeds on one model, with shared training defaults that
+ * each method row may override. Read from JSON (see the presets in {@code experiments/}).
+ *
+ * @param name a short name for the report
+ * @param model pretrained encoder id; for the image tasks a ViT shipped in the jar ({@code vit-fashion-mnist},
+ *     {@code vit-fashion-mnist-0to4}) or {@code vit:DIR} (a directory written by {@code peft4j pretrain vit})
+ * @param tasks built-in task names: text tasks for an encoder, {@link #VISION_TASKS} for a ViT
+ * @param metrics the reported (and best-epoch) metric per task: accuracy, f1, mcc or loss (lower is better); default
+ *     accuracy
+ * @param seeds at least 3 for medians
+ * @param defaults training knobs shared by all rows
+ * @param methods the rows of the table
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record ExperimentConfig(String name, String model, List<String> tasks, Map<String, String> metrics,
+        List<Long> seeds, Defaults defaults, List<MethodRow> methods) {
+
+    public ExperimentConfig {
+        require(name != null && !name.isBlank(), "name is missing");
+        require(model != null, "model is missing (e.g. \"all-minilm-l6-v2\")");
+        require(tasks != null && !tasks.isEmpty(), "tasks is empty (e.g. [\"spam\", \"reuters-grain\"])");
+        require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
+        require(methods != null && !methods.isEmpty(), "methods is empty");
+        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null) : defaults;
+        if (isVision(model)) {
+            for (String task : tasks) {
+                require(VISION_TASKS.contains(task), "task '" + task + "' is not an image task, but model " + model
+                        + " is a ViT; image tasks: " + VISION_TASKS);
+            }
+        }
+    }
+
+    /** The image tasks a ViT experiment may run ({@link VisionAdaptation.Task#id()}). */
+    public static final List<String> VISION_TASKS = java.util.Arrays.stream(VisionAdaptation.Task.values())
+            .map(VisionAdaptation.Task::id).toList();
+
+    /** Whether the grid adapts a ViT to image tasks rather than an encoder to text tasks. */
+    public boolean isVision() {
+        return isVision(model);
+    }
+
+    private static boolean isVision(String model) {
+        return PretrainedVit.Checkpoint.byId(model) != null || model.startsWith("vit:");
+    }
+
+    /** The ViT base for {@code VisionAdaptation}: a shipped checkpoint id, or the directory of a {@code vit:DIR}. */
+    public String vitBase() {
+        return model.startsWith("vit:") ? model.substring("vit:".length()) : model;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("Experiment config: " + message);
+        }
+    }
+
+    public String metricFor(String task) {
+        return metrics.getOrDefault(task, "accuracy");
+    }
+
+    /**
+     * Training knobs shared by every row; {@code max_length} applies to text, {@code validation} (training images
+     * held out to pick the best epoch, default {@value #DEFAULT_VALIDATION}) to images.
+     */
+    public record Defaults(@JsonProperty("max_train") int maxTrain, int epochs, @JsonProperty("max_length") int maxLength,
+            @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr,
+            Integer validation) {
+
+        public static final int DEFAULT_VALIDATION = 2000;
+
+        public int validationOrDefault() {
+            return validation == null ? DEFAULT_VALIDATION : validation;
+        }
+    }
+
+    /**
+     * One row: a method with its knobs; {@code group} tags ablation rows (init, sigma, rank, lr) so
+     * they get their own plot. Null fields fall back to the defaults or the method's own defaults.
+     */
+    public record MethodRow(String label, String group, String method, Integer rank, Float alpha, String init,
+            List<String> targets, @JsonProperty("train_sigma") Boolean trainSigma, Float lr,
+            @JsonProperty("head_lr") Float headLr, Map<String, Object> extra) {
+
+        public MethodRow {
+            if (label == null || method == null) {
+                throw new IllegalArgumentException("Experiment config: every method row needs a label and a method, "
+                        + "found label=" + label + ", method=" + method);
+            }
+        }
+
+        public String groupOrMain() {
+            return group == null ? "main" : group;
+        }
+
+        /**
+         * The method and its knobs; rank 64 and targets all-linear where the row leaves them out (the CLI's
+         * defaults, so that both executors train the same thing).
+         */
+        public MethodSpec methodSpec() {
+            return new MethodSpec(method, rank == null ? 64 : rank, alpha, init,
+                    targets == null ? List.of("all-linear") : targets, Boolean.TRUE.equals(trainSigma),
+                    extra == null ? Map.of() : extra);
+        }
+
+        /**
+         * Whether this row trains exactly what {@code other} trains under {@code defaults} (equal method configs
+         * once the method's own defaults are filled in, equal learning rates; label and group aside), so that one
+         * run serves both: an ablation's reference row is usually a main row under another name.
+         */
+        public boolean sameRunAs(MethodRow other, Defaults defaults) {
+            List<String> head = List.of("classifier");
+            return methodSpec().toConfig(head).equals(other.methodSpec().toConfig(head))
+                    && lrOr(defaults) == other.lrOr(defaults)
+                    && headLrOr(defaults) == other.headLrOr(defaults);
+        }
+
+        public float lrOr(Defaults defaults) {
+            return lr == null ? defaults.lr() : lr;
+        }
+
+        public float headLrOr(Defaults defaults) {
+            return headLr == null ? defaults.headLr() : headLr;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public static ExperimentConfig read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("Experiment config " + file + " does not exist; pass a JSON file or --preset");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    public static ExperimentConfig read(InputStream in, String source) throws IOException {
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(in);
+            List<String> known = java.util.Arrays.stream(ExperimentConfig.class.getRecordComponents())
+                    .map(java.lang.reflect.RecordComponent::getName).toList();
+            for (java.util.Iterator<String> names = tree.fieldNames(); names.hasNext();) {
+                String field = names.next();
+                if (!known.contains(field)) {
+                    throw new IOException("Experiment config " + source + ": unknown field '" + field
+                            + "'; known fields: " + known);
+                }
+            }
+            return JSON.treeToValue(tree, ExperimentConfig.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            throw new IOException("Experiment config " + source + " is not valid: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A preset shipped in the jar, e.g. {@code minilm-table1}. */
+    public static ExperimentConfig preset(String name) throws IOException {
+        InputStream in = ExperimentConfig.class.getResourceAsStream("/experiments/" + name + ".json");
+        if (in == null) {
+            throw new IOException("Unknown preset '" + name + "'; available: " + PRESETS);
+        }
+        try (in) {
+            return read(in, "preset " + name);
+        }
+    }
+
+    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "vit-mnist",
+            "vit-fashion-heldout", "smoke", "vit-smoke");
+}

@@ -1,0 +1,128 @@
+package dev.peft4j.apps.experiments;
+
+import dev.peft4j.core.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The paper-style tables: per method row and task, the median over seeds of the best epoch's test
+ * score; {@code results.md} (one table per group), {@code results.json} and PNG plots.
+ */
+public final class ExperimentReport {
+
+    private ExperimentReport() {
+    }
+
+    /** Median of the seeds' results of one row on one task. */
+    public record Aggregate(String label, String group, String task, int seeds, double medianScore,
+            double medianAccuracy, long adapterParams, long headParams, double medianWallSeconds,
+            double medianExamplesPerSecond, double maxPeakRssMb, long adapterBytes) {
+    }
+
+    public static List<Aggregate> aggregate(ExperimentConfig config, List<CellResult> cells) {
+        List<Aggregate> aggregates = new ArrayList<>();
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            for (String task : config.tasks()) {
+                List<CellResult> runs = cells.stream()
+                        .filter(c -> c.label().equals(row.label()) && c.task().equals(task)).toList();
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                aggregates.add(new Aggregate(row.label(), row.groupOrMain(), task, runs.size(),
+                        median(runs.stream().mapToDouble(CellResult::score).toArray()),
+                        median(runs.stream().mapToDouble(CellResult::testAccuracy).toArray()),
+                        runs.get(0).adapterParams(), runs.get(0).headParams(),
+                        median(runs.stream().mapToDouble(CellResult::wallSeconds).toArray()),
+                        median(runs.stream().mapToDouble(CellResult::examplesPerSecond).toArray()),
+                        runs.stream().mapToDouble(CellResult::peakRssMb).max().orElse(0),
+                        runs.get(0).adapterBytes()));
+            }
+        }
+        return aggregates;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    public static void write(ExperimentConfig config, List<CellResult> cells, Path outputDir) throws IOException {
+        List<Aggregate> aggregates = aggregate(config, cells);
+        AtomicFiles.writeString(outputDir.resolve("results.md"), markdown(config, aggregates));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("config", config);
+        json.put("aggregates", aggregates);
+        json.put("cells", cells);
+        AtomicFiles.writeString(outputDir.resolve("results.json"), ExperimentRunner.JSON.writeValueAsString(json));
+        ExperimentPlots.write(config, aggregates, outputDir);
+    }
+
+    static String markdown(ExperimentConfig config, List<Aggregate> aggregates) {
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(config.name()).append("\n\nModel ").append(config.model()).append("; median over seeds ")
+                .append(config.seeds()).append(" of the test score at the best validation epoch. Trainable params ")
+                .append("count the adapter only; the classification head is trained in every row and listed apart.\n");
+        for (String group : groups(config)) {
+            if (aggregates.stream().noneMatch(a -> a.group().equals(group))) {
+                continue; // nothing finished yet in this group
+            }
+            md.append("\n## ").append(group).append("\n\n| method | trainable params | head params |");
+            for (String task : config.tasks()) {
+                md.append(' ').append(task).append(" (").append(config.metricFor(task)).append(") |");
+            }
+            md.append(" avg | s/run | ex/s | peak RSS MB | adapter file |\n|---|---:|---:|");
+            md.append("---:|".repeat(config.tasks().size())).append("---:|---:|---:|---:|---:|\n");
+            for (ExperimentConfig.MethodRow row : config.methods()) {
+                if (!row.groupOrMain().equals(group)) {
+                    continue;
+                }
+                List<Aggregate> rowResults = aggregates.stream().filter(a -> a.label().equals(row.label())).toList();
+                if (rowResults.isEmpty()) {
+                    continue;
+                }
+                Aggregate first = rowResults.get(0);
+                md.append(String.format(Locale.ROOT, "| %s | %,d | %,d |", row.label(), first.adapterParams(),
+                        first.headParams()));
+                double sum = 0;
+                int count = 0;
+                for (String task : config.tasks()) {
+                    Aggregate a = rowResults.stream().filter(r -> r.task().equals(task)).findFirst().orElse(null);
+                    if (a == null) {
+                        md.append(" - |");
+                    } else {
+                        md.append(String.format(Locale.ROOT, " %.2f |", 100 * a.medianScore()));
+                        sum += a.medianScore();
+                        count++;
+                    }
+                }
+                md.append(String.format(Locale.ROOT, " %.2f | %.0f | %.1f | %.0f | %s |%n", count == 0 ? 0 : 100 * sum / count,
+                        rowResults.stream().mapToDouble(Aggregate::medianWallSeconds).average().orElse(0),
+                        rowResults.stream().mapToDouble(Aggregate::medianExamplesPerSecond).average().orElse(0),
+                        rowResults.stream().mapToDouble(Aggregate::maxPeakRssMb).max().orElse(0),
+                        humanBytes(first.adapterBytes())));
+            }
+        }
+        return md.toString();
+    }
+
+    static List<String> groups(ExperimentConfig config) {
+        List<String> groups = new ArrayList<>();
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            if (!groups.contains(row.groupOrMain())) {
+                groups.add(row.groupOrMain());
+            }
+        }
+        return groups;
+    }
+
+    private static String humanBytes(long bytes) {
+        return bytes < 10_000 ? bytes + " B" : String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.peft4j.apps.experiments;
+
+import dev.peft4j.apps.text.FineTuneJob;
+import dev.peft4j.apps.text.FineTuneRequest;
+import dev.peft4j.apps.text.TaskSource;
+import dev.peft4j.apps.vision.VisionAdaptation;
+import dev.peft4j.core.adapter.SaveMode;
+import dev.peft4j.hub.ArtifactCache;
+import dev.peft4j.models.bert.PretrainedModel;
+import dev.peft4j.models.bert.SequenceClassifier;
+import dev.peft4j.train.loop.TrainResult;
+import dev.peft4j.train.loop.TrainerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Runs cells in this JVM (tests, notebooks): text tasks through {@link FineTuneJob}, image tasks through
+ * {@link VisionAdaptation}. Its peak-memory figure is the whole process's so far.
+ */
+public final class InProcessCellExecutor implements CellExecutor {
+
+    private final ArtifactCache cache;
+
+    public InProcessCellExecutor(ArtifactCache cache) {
+        this.cache = cache;
+    }
+
+    @Override
+    public CellResult run(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed, Path cellDir)
+            throws IOException {
+        ExperimentConfig.Defaults d = config.defaults();
+        String metric = config.metricFor(task);
+        TrainerConfig trainer = TrainerConfig.builder().optEpochs(d.epochs()).optBatchSize(d.batchSize())
+                .optLearningRate(row.lrOr(d)).optHeadLearningRate(row.headLrOr(d)).optSeed(seed)
+                .optSelectionMetric(metric).optOutputDir(cellDir).build();
+        Path adapterDir = cellDir.resolve("adapter");
+        TrainResult r;
+        if (config.isVision()) {
+            r = VisionAdaptation.run(new VisionAdaptation.Request(config.vitBase(), VisionAdaptation.Task.fromId(task),
+                    row.methodSpec(), trainer, d.maxTrain(), d.validationOrDefault(), 0, adapterDir), cache).result();
+        } else {
+            r = FineTuneJob.run(new FineTuneRequest(PretrainedModel.fromId(config.model()), TaskSource.builtIn(task),
+                    row.methodSpec(), trainer, d.maxLength(), SequenceClassifier.Pooling.MEAN, d.maxTrain(), adapterDir,
+                    SaveMode.COMPACT), cache).result();
+        }
+        return CellResult.of(row.label(), row.groupOrMain(), task, seed, metric, r, adapterDir);
+    }
+}

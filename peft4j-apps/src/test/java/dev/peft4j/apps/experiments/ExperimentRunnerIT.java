@@ -1,0 +1,56 @@
+package dev.peft4j.apps.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peft4j.hub.ArtifactCache;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The smoke presets end to end: real MiniLM weights on Reuters-grain (then a resumed re-run), and the shipped ViT on
+ * real MNIST digits.
+ */
+class ExperimentRunnerIT {
+
+    @Test
+    void smokeGridRunsAndResumesWithoutRecomputing(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = ExperimentConfig.preset("smoke");
+        AtomicInteger executed = new AtomicInteger();
+        InProcessCellExecutor real = new InProcessCellExecutor(ArtifactCache.defaultCache());
+        CellExecutor counting = (c, row, task, seed, dir) -> {
+            executed.incrementAndGet();
+            return real.run(c, row, task, seed, dir);
+        };
+        List<CellResult> cells = new ExperimentRunner(counting).run(config, tmp);
+        assertEquals(6, cells.size());
+        assertEquals(6, executed.get());
+        String md = Files.readString(tmp.resolve("results.md"));
+        assertTrue(md.contains("| LoLDU r=8 q,v | 96 |"), md); // 6 layers x (query, value) x r = 8
+        assertTrue(md.contains("| Linear probe | 0 |"), md);
+        assertTrue(Files.exists(tmp.resolve("params-vs-reuters-grain.png")));
+        assertTrue(Files.exists(tmp.resolve("loss-reuters-grain.png")), "training-loss curves");
+        new ExperimentRunner(counting).run(config, tmp);
+        assertEquals(6, executed.get(), "a finished cell is not recomputed");
+    }
+
+    @Test
+    void visionSmokeGridAdaptsTheShippedVitToMnist(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = ExperimentConfig.preset("vit-smoke");
+        List<CellResult> cells = new ExperimentRunner(new InProcessCellExecutor(ArtifactCache.defaultCache()))
+                .run(config, tmp);
+        assertEquals(4, cells.size());
+        CellResult loldu = cells.get(0);
+        assertEquals(49 + 4 * 6 * 64, loldu.adapterParams()); // patch projection capped at 49, 6 layers x 4 blocks
+        assertEquals(650, loldu.headParams());
+        assertTrue(loldu.score() > 0.2, "well above chance (0.1) after 8 steps: " + loldu.score());
+        assertEquals(4 * (4 * 6 + 1), cells.get(2).adapterParams(), "r=4 on all 25 linear layers");
+        assertTrue(Files.exists(tmp.resolve("cells/LoLDU_r_64_all-linear__mnist__s1.json")));
+        assertTrue(Files.exists(tmp.resolve("runs/LoLDU_r_64_all-linear__mnist__s1/adapter/adapter_model.safetensors")));
+        assertTrue(Files.exists(tmp.resolve("sweep-rank.png")));
+    }
+}
