@@ -153,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
             int trainLimit, Path adapterDir) throws Exception {
         VisionAdaptation.Report report = VisionAdaptation.run(new VisionAdaptation.Request(modelOptions.model, task,
                 methodSpec, trainer, trainLimit, validation, shift, adapterDir), ArtifactCache.defaultCache());
-        System.out.printf(Locale.ROOT, "%n%s on %d train images%n", task.id(), report.trainExamples());
+        System.out.printf(Locale.ROOT, "%n%s on %d train images%n", task, report.trainExamples());
         System.out.println(report.row());
         return report.result();
     }

@@ -55,7 +55,7 @@ class CliEndToEndIT {
      * shipped ViT adapted to real MNIST.
      */
     @Test
-    void visionExperimentRunsEachCellAsAdaptVitInAChildJvm(@TempDir Path tmp) throws Exception {
+    void visionExperimentRunsEachCellAsTrainInAChildJvm(@TempDir Path tmp) throws Exception {
         String out = run("experiment", "--preset", "vit-smoke", "--workers", "2", "-o", tmp.toString());
         assertTrue(out.contains("| LoLDU r=64 all-linear | 1,585 | 650 |"), out);
         assertTrue(out.contains("| r=4 | 100 | 650 |"), out);
