@@ -31,8 +31,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--allow-other-base",
+            description = "Load the adapter even if it was trained on a base with other weights (fingerprints differ).")
+    boolean allowOtherBase;
+
     @Override
     public Integer call() throws Exception {
+        OptionChecks.atLeast("--batch-size", batchSize, 1);
         ArtifactCache cache = ArtifactCache.defaultCache();
         Split data = taskOptions.source().load(cache, seed);
         var examples = switch (split) {
@@ -42,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("Invalid value for option '--split': '" + split
                     + "'; accepted: train, validation, test");
         };
-        try (TrainedClassifier trained = TrainedClassifier.open(adapter, cache)) {
+        try (TrainedClassifier trained = TrainedClassifier.open(adapter, cache, allowOtherBase)) {
             long start = System.nanoTime();
             Metrics metrics = trained.evaluate(examples, data.train().labelNames(), batchSize);
             System.out.printf(Locale.ROOT, "%s %s (%d examples): accuracy %.4f | F1 %.4f | MCC %.4f | loss %.4f | %.1f s%n",

@@ -41,7 +41,9 @@ final class MethodOptions {
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         methodArgs.forEach((k, v) -> extra.put(k, parseNumber(v)));
-        return new MethodSpec(method, rank, alpha, init, targets, trainSigma, extra);
+        MethodSpec spec = new MethodSpec(method, rank, alpha, init, targets, trainSigma, extra);
+        spec.toConfig(List.of("classifier")); // an unknown --method-arg or a bad value fails now, not after loading
+        return spec;
     }
 
     private static Object parseNumber(String value) {

@@ -15,6 +15,10 @@ public final class Peft4jCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print the stack trace too (default: the one-line message).")
+    boolean verbose;
+
     @Override
     public Integer call() {
         spec.commandLine().usage(System.out);
@@ -36,13 +40,23 @@ public final class Peft4jCommand implements Callable<Integer> {
             return 2;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
-                    || e instanceof IllegalStateException) {
-                commandLine.getErr().println("peft4j: " + e.getMessage());
-                return 1;
+            commandLine.getErr().println("peft4j: " + CliErrors.message(e));
+            if (verbose(parseResult)) {
+                e.printStackTrace(commandLine.getErr());
             }
-            throw e;
+            commandLine.getErr().flush();
+            return 1;
         });
         return cli;
+    }
+
+    /** Whether {@code --verbose} was given, on the root command or on any subcommand (it is inherited). */
+    private static boolean verbose(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult level = parseResult; level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

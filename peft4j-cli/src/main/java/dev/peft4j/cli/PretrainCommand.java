@@ -80,6 +80,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed for init, split, order, dropout, shifts (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--overwrite", description = "Delete an earlier pretraining run's files in --output first.")
+    boolean overwrite;
+
     @Mixin
     EngineOptions engineOptions;
 
@@ -92,7 +95,7 @@ final class PretrainCommand implements Callable<Integer> {
         VitConfig model = new VitConfig(28, patch, 1, hidden, layers, heads, mlp, 10, 1e-6f, dropout, 0f);
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
                 .optHeadLearningRate(learningRate).optWeightDecay(weightDecay).optBatchSize(batchSize)
-                .optWarmupRatio(warmup).optSeed(seed).optProgress(true).build();
+                .optWarmupRatio(warmup).optSeed(seed).optOverwrite(overwrite).optProgress(true).build();
         int[] chosen = classes == null ? new int[0] : classes.stream().mapToInt(Integer::intValue).toArray();
         VitPretraining.Report report = VitPretraining.run(
                 new VitPretraining.Request(model, trainer, maxTrain, validation, chosen, shift, output),

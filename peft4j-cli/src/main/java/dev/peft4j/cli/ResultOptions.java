@@ -21,6 +21,17 @@ final class ResultOptions {
     @Option(names = "--group", defaultValue = "main", description = "Row group recorded in --result-json.")
     String group;
 
+    /** Fails now, before any model loads, when {@code --result-json} could not be written later. */
+    void checkWritable() {
+        if (resultJson != null) {
+            if (java.nio.file.Files.isDirectory(resultJson)) {
+                throw new IllegalArgumentException("--result-json " + resultJson + " is a directory; pass a file path");
+            }
+            dev.peft4j.train.loop.OutputLocation.requireWritableDirectory(
+                    resultJson.toAbsolutePath().getParent(), "the folder of --result-json");
+        }
+    }
+
     /** Writes the run as an experiment cell when {@code --result-json} was given (atomically). */
     void write(String method, String task, long seed, String metric, TrainResult r, Path adapterDir)
             throws IOException {
@@ -28,7 +39,12 @@ final class ResultOptions {
             return;
         }
         CellResult cell = CellResult.of(label.isEmpty() ? method : label, group, task, seed, metric, r, adapterDir);
-        Files.createDirectories(resultJson.toAbsolutePath().getParent());
-        AtomicFiles.writeString(resultJson, new ObjectMapper().writeValueAsString(cell));
+        try {
+            Files.createDirectories(resultJson.toAbsolutePath().getParent());
+            AtomicFiles.writeString(resultJson, new ObjectMapper().writeValueAsString(cell));
+        } catch (IOException e) {
+            throw new IOException("Cannot write --result-json " + resultJson + ": "
+                    + dev.peft4j.train.io.IoMessages.describe(e), e);
+        }
     }
 }

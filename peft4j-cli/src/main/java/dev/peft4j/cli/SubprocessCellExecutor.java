@@ -67,7 +67,7 @@ final class SubprocessCellExecutor implements CellExecutor {
         args.addAll(List.of("--method", row.method(), "--epochs", String.valueOf(d.epochs()),
                 "--max-train", String.valueOf(d.maxTrain()), "--batch-size", String.valueOf(d.batchSize()),
                 "--lr", String.valueOf(row.lrOr(d)), "--head-lr", String.valueOf(row.headLrOr(d)),
-                "--seed", String.valueOf(seed), "-o", cellDir.toString(),
+                "--seed", String.valueOf(seed), "-o", cellDir.toString(), "--overwrite", // no result: start again
                 "--result-json", result.toString(), "--label", row.label(), "--group", row.groupOrMain(),
                 "--threads", String.valueOf(threads)));
         MethodSpec spec = row.methodSpec();

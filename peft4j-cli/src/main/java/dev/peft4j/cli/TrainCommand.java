@@ -100,6 +100,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the latest checkpoint in --output.")
     boolean resume;
 
+    @Option(names = "--overwrite",
+            description = "Delete the files of an earlier run in --output (adapter, metrics.jsonl, checkpoints) first.")
+    boolean overwrite;
+
     @Mixin
     ResultOptions resultOptions;
 
@@ -114,6 +118,7 @@ final class TrainCommand implements Callable<Integer> {
         engineOptions.apply();
         boolean image = modelOptions.isVision();
         refuseOptionsOfTheOtherKind(image ? TEXT_ONLY : IMAGE_ONLY, image ? "an image model" : "a text encoder");
+        checkRanges();
         Defaults defaults = image ? Defaults.IMAGE : Defaults.TEXT;
         MethodSpec methodSpec = methodOptions.spec();
         VisionAdaptation.Task imageTask = image ? imageTask() : null;
@@ -125,12 +130,13 @@ final class TrainCommand implements Callable<Integer> {
             }
             output = defaultRunFolder(taskLabel, methodSpec.method());
         }
+        resultOptions.checkWritable();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs)
                 .optLearningRate(orDefault(learningRate, defaults.lr()))
                 .optHeadLearningRate(orDefault(headLearningRate, defaults.headLr())).optWeightDecay(weightDecay)
                 .optBatchSize(orDefault(batchSize, defaults.batchSize())).optGradientAccumulation(gradientAccumulation)
                 .optWarmupRatio(warmup).optSeed(seed).optSelectionMetric(metric).optOutputDir(output)
-                .optCheckpointEvery(checkpointEvery).optResume(resume).optProgress(true).build();
+                .optCheckpointEvery(checkpointEvery).optResume(resume).optOverwrite(overwrite).optProgress(true).build();
         Path adapterDir = output.resolve("adapter");
         int trainLimit = orDefault(maxTrain, defaults.maxTrain());
         TrainResult result = image ? trainImages(imageTask, methodSpec, trainer, trainLimit, adapterDir)
@@ -163,6 +169,34 @@ final class TrainCommand implements Callable<Integer> {
         String id = taskOptions.task == null ? VisionAdaptation.Task.MNIST.id()
                 : taskOptions.task.toLowerCase(Locale.ROOT).replace('_', '-');
         return VisionAdaptation.Task.fromId(id);
+    }
+
+    /** Every count and rate in range, before anything loads (the job's own checks would come minutes later). */
+    private void checkRanges() {
+        OptionChecks.atLeast("--epochs", epochs, 1);
+        if (batchSize != null) {
+            OptionChecks.atLeast("--batch-size", batchSize, 1);
+        }
+        OptionChecks.atLeast("--grad-accum", gradientAccumulation, 1);
+        if (maxTrain != null) {
+            OptionChecks.atLeast("--max-train", maxTrain, 0);
+        }
+        OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+        OptionChecks.atLeast("--validation", validation, 1);
+        OptionChecks.atLeast("--shift", shift, 0);
+        OptionChecks.atLeast("--max-length", modelOptions.maxLength, 1);
+        if (learningRate != null) {
+            OptionChecks.positive("--lr", learningRate);
+        }
+        if (headLearningRate != null) {
+            OptionChecks.nonNegative("--head-lr", headLearningRate);
+        }
+        OptionChecks.nonNegative("--weight-decay", weightDecay);
+        OptionChecks.fraction("--warmup", warmup);
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume continues the run in --output and --overwrite deletes it; "
+                    + "pass one of them");
+        }
     }
 
     private void refuseOptionsOfTheOtherKind(List<String> options, String kind) {

@@ -1,11 +1,16 @@
 package dev.peft4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class Peft4jCommandTest {
@@ -55,6 +60,106 @@ class Peft4jCommandTest {
     }
 
     @Test
+    void aFinishedRunFolderIsNotOverwrittenWithoutAFlag(@TempDir Path tmp) throws Exception {
+        Path run = tmp.resolve("run");
+        Files.createDirectories(run.resolve("adapter"));
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"event\":\"result\",\"best_epoch\":1}\n");
+        String[] result = run("train", "--task", "spam", "-o", run.toString());
+        assertEquals("1", result[0], result[2]);
+        assertEquals(1, result[2].strip().lines().count(), result[2]);
+        assertTrue(result[2].contains("already holds a finished run (adapter, metrics.jsonl); pass --overwrite"),
+                result[2]);
+        assertEquals("{\"event\":\"result\",\"best_epoch\":1}\n", Files.readString(run.resolve("metrics.jsonl")));
+        String[] both = run("train", "--resume", "--overwrite", "-o", run.toString());
+        assertTrue(both[2].contains("pass one of them"), both[2]);
+    }
+
+    @Test
+    void resumeWithoutACheckpointIsAnError(@TempDir Path tmp) {
+        String[] result = run("train", "--task", "spam", "--resume", "-o", tmp.toString());
+        assertEquals("1", result[0]);
+        assertTrue(result[2].contains("--resume: found no checkpoint in " + tmp + " (looked for "
+                + tmp.resolve("checkpoint-latest")), result[2]);
+    }
+
+    @Test
+    void exportAndMergeRefuseToWriteIntoTheirInput(@TempDir Path tmp) {
+        Path adapter = tmp.resolve("run/adapter");
+        String[] same = run("export", "lora", "--adapter", adapter.toString(), "-o", adapter.toString());
+        assertEquals("1", same[0]);
+        assertTrue(same[2].contains("-o " + adapter + " is the --adapter folder " + adapter), same[2]);
+        String[] inside = run("merge", "--adapter", adapter.toString(), "-o", adapter.resolve("merged").toString());
+        assertTrue(inside[2].contains("is inside the --adapter folder"), inside[2]);
+        String[] containing = run("export", "lora", "--adapter", adapter.toString(), "-o", tmp.resolve("run").toString());
+        assertTrue(containing[2].contains("contains the --adapter folder"), containing[2]);
+    }
+
+    @Test
+    void countsRatesAndMethodArgsAreRangeChecked() {
+        String[][] cases = {
+            {"--max-train", "-5", "--max-train must be at least 0, found -5"},
+            {"--checkpoint-every", "-1", "--checkpoint-every must be at least 0, found -1"},
+            {"--epochs", "0", "--epochs must be at least 1, found 0"},
+            {"--batch-size", "0", "--batch-size must be at least 1, found 0"},
+            {"--grad-accum", "0", "--grad-accum must be at least 1, found 0"},
+            {"--lr", "NaN", "--lr must be a positive finite number, found NaN"},
+            {"--warmup", "1", "--warmup must be in [0, 1), found 1.0"},
+            {"--rank", "0", "--rank must be at least 1, found 0"},
+        };
+        for (String[] c : cases) {
+            String[] result = run("train", c[0], c[1], "-o", "target/never-written");
+            assertEquals("1", result[0], c[0]);
+            assertEquals("peft4j: " + c[2], result[2].strip(), c[0]);
+        }
+        String[] validation = run("train", "--model", "vit-fashion-mnist", "--validation", "0", "-o",
+                "target/never-written");
+        assertEquals("peft4j: --validation must be at least 1, found 0", validation[2].strip());
+        String[] arg = run("train", "--method", "lora", "--method-arg", "lora_dropuot=0.1", "-o", "target/never-written");
+        assertEquals("1", arg[0]);
+        assertTrue(arg[2].contains("Unknown --method-arg [lora_dropuot] for method 'lora'; it accepts [")
+                && arg[2].contains("lora_dropout"), arg[2]);
+        assertFalse(Files.exists(Path.of("target/never-written")), "refused before anything was written");
+    }
+
+    @Test
+    void anUnusableOutputFailsAtOnceInOneLineAndVerboseAddsTheTrace(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        String[] result = run("train", "--task", "spam", "-o", file.resolve("run").toString());
+        assertEquals("1", result[0]);
+        assertEquals(1, result[2].strip().lines().count(), result[2]);
+        assertTrue(result[2].contains(file + " is a file, not a directory"), result[2]);
+        String[] verbose = run("--verbose", "train", "--task", "spam", "-o", file.resolve("run").toString());
+        assertTrue(verbose[2].contains("\tat dev.peft4j."), verbose[2]);
+        String[] export = run("export", "lora", "--adapter", tmp.resolve("adapter").toString(), "-o",
+                file.resolve("lora").toString());
+        assertTrue(export[2].contains(file + " is a file, not a directory"), export[2]);
+    }
+
+    @Test
+    void badDataFilesAreNamedInOneLine(@TempDir Path tmp) throws Exception {
+        Path oneClass = Files.writeString(tmp.resolve("one.csv"), "text,label\na,x\nb,x\nc,x\n");
+        String[] result = run("train", "--data", oneClass.toString(), "-o", tmp.resolve("r1").toString());
+        assertEquals("1", result[0]);
+        assertTrue(result[2].contains(oneClass + " has a single class in its label column 'label'"), result[2]);
+        Path latin1 = Files.write(tmp.resolve("l.csv"), "text,label\ncaf\u00e9,1\n".getBytes(StandardCharsets.ISO_8859_1));
+        result = run("train", "--data", latin1.toString(), "-o", tmp.resolve("r2").toString());
+        assertTrue(result[2].contains(latin1 + " is not valid UTF-8 text"), result[2]);
+        result = run("train", "--data", tmp.resolve("none.csv").toString(), "-o", tmp.resolve("r3").toString());
+        assertTrue(result[2].contains("Data file " + tmp.resolve("none.csv") + " does not exist"), result[2]);
+        assertEquals(1, result[2].strip().lines().count(), result[2]);
+    }
+
+    @Test
+    void aBrokenTrainingArgsFileIsNamed(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("training_args.json"), "{\"model\": ");
+        String[] result = run("eval", "--adapter", tmp.toString(), "--task", "spam");
+        assertEquals("1", result[0]);
+        assertTrue(result[2].contains(tmp.resolve("training_args.json") + " is not a valid training_args.json "
+                + "(invalid JSON at line 1"), result[2]);
+        assertEquals(1, result[2].strip().lines().count(), result[2]);
+    }
+
+    @Test
     void anImageCellRunsTrainOnTheVitWithEveryKnobOfItsRow() throws Exception {
         var config = dev.peft4j.apps.experiments.ExperimentConfig.preset("vit-smoke");
         var row = config.methods().get(2); // r=4, all-linear
@@ -64,7 +169,7 @@ class Peft4jCommandTest {
         assertTrue(line.startsWith("train --model vit-fashion-mnist --task mnist --validation 256 "), line);
         assertTrue(line.contains("--rank 4 --targets all-linear") && line.contains("--seed 7")
                 && line.contains("--max-train 512") && line.contains("--label r=4 --group rank")
-                && line.contains("--threads 1"), line);
+                && line.contains("--threads 1") && line.contains("--overwrite"), line);
         CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(args.toArray(String[]::new));
         assertEquals("train", parsed.subcommand().commandSpec().name(), "the child's command line parses");
     }

@@ -32,7 +32,8 @@ public final class InProcessCellExecutor implements CellExecutor {
         String metric = config.metricFor(task);
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(d.epochs()).optBatchSize(d.batchSize())
                 .optLearningRate(row.lrOr(d)).optHeadLearningRate(row.headLrOr(d)).optSeed(seed)
-                .optSelectionMetric(metric).optOutputDir(cellDir).build();
+                .optSelectionMetric(metric).optOutputDir(cellDir)
+                .optOverwrite(true).build(); // a cell without a result restarts from scratch
         Path adapterDir = cellDir.resolve("adapter");
         TrainResult r;
         if (config.isVision()) {

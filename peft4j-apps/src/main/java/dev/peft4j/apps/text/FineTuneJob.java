@@ -10,8 +10,11 @@ import dev.peft4j.models.bert.PretrainedEncoders;
 import dev.peft4j.models.bert.SequenceClassifier;
 import dev.peft4j.train.data.Split;
 import dev.peft4j.train.data.TextExample;
+import dev.peft4j.train.loop.OutputLocation;
+import dev.peft4j.train.loop.RunFolder;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
+import dev.peft4j.train.loop.TrainerConfig;
 import dev.peft4j.train.metrics.Evaluators;
 import dev.peft4j.train.objective.ClassificationObjective;
 import dev.peft4j.train.text.TextClassifier;
@@ -38,8 +41,24 @@ public final class FineTuneJob {
     public static Report run(FineTuneRequest request, ArtifactCache cache) throws IOException {
         // an unknown --metric fails here, before minutes of loading data and model
         Evaluators.find(request.trainer().selectionMetric(), ClassificationObjective.standardEvaluators());
+        if (request.adapterDir() != null) {
+            OutputLocation.requireWritableDirectory(request.adapterDir(), "the adapter folder");
+        }
         long start = System.nanoTime();
         long seed = request.trainer().seed();
+        // the run folder is claimed before data and model load, so a busy or unusable one fails in a second
+        try (RunFolder runFolder = claimRunFolder(request.trainer())) {
+            return train(request, cache, start, seed);
+        }
+    }
+
+    /** Claims the trainer's output folder for the whole job (the trainer joins the claim); null without one. */
+    static RunFolder claimRunFolder(TrainerConfig trainer) {
+        return trainer.outputDir() == null ? null : RunFolder.claim(trainer.outputDir(), trainer.runFolderMode());
+    }
+
+    private static Report train(FineTuneRequest request, ArtifactCache cache, long start, long seed)
+            throws IOException {
         Split split = request.data().load(cache, seed);
         List<TextExample> train = limit(split.train().examples(), request.maxTrainExamples(), seed);
         try (NDManager manager = NDManager.newBaseManager();
@@ -55,7 +74,7 @@ public final class FineTuneJob {
             TrainResult result = new Trainer<>(new ClassificationObjective<>(textClassifier), request.trainer())
                     .fit(train, split.validation().examples(), split.test().examples());
             if (request.adapterDir() != null && !result.stopped()) {
-                peft.save(request.adapterDir(), request.saveMode());
+                AdapterOutput.save(peft, request.adapterDir(), request.saveMode());
                 new TrainingArgs(request.model().id(), request.data().label(), request.maxLength(),
                         request.pooling().name(), split.train().labelNames()).save(request.adapterDir());
             }

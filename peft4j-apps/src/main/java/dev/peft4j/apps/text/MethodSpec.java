@@ -2,7 +2,6 @@ package dev.peft4j.apps.text;
 
 import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.AdapterRegistry;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,8 +20,23 @@ import java.util.Map;
 public record MethodSpec(String method, int rank, Float alpha, String init, List<String> targets, boolean trainSigma,
         Map<String, Object> extra) {
 
+    public MethodSpec {
+        if (rank < 1) {
+            throw new IllegalArgumentException("--rank must be at least 1, found " + rank);
+        }
+        if (alpha != null && !(alpha > 0 && Float.isFinite(alpha))) {
+            throw new IllegalArgumentException("--alpha must be a positive number, found " + alpha);
+        }
+    }
+
+    /**
+     * The method's config.
+     *
+     * @throws IllegalArgumentException if an {@code extra} field is one the method does not read (it would be dropped
+     *     without a word); the message lists the fields it reads
+     */
     public AdapterConfig toConfig(List<String> modulesToSave) {
-        Map<String, Object> json = new LinkedHashMap<>();
+        ReadRecordingMap json = new ReadRecordingMap();
         json.put("r", rank);
         if (alpha != null) {
             json.put("lora_alpha", alpha);
@@ -36,6 +50,14 @@ public record MethodSpec(String method, int rank, Float alpha, String init, List
         if (extra != null) {
             json.putAll(extra);
         }
-        return AdapterRegistry.defaultRegistry().byId(method).configFromJson(json);
+        AdapterConfig config = AdapterRegistry.defaultRegistry().byId(method).configFromJson(json);
+        if (extra != null) {
+            List<String> unknown = extra.keySet().stream().filter(k -> !json.read().contains(k)).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("Unknown --method-arg " + unknown + " for method '" + method
+                        + "'; it accepts " + json.read().stream().sorted().toList());
+            }
+        }
+        return config;
     }
 }

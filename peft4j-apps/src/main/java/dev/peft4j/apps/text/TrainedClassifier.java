@@ -2,7 +2,9 @@ package dev.peft4j.apps.text;
 
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.LoadOptions;
 import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.core.io.AtomicDirectory;
 import dev.peft4j.core.io.SafeTensors;
 import dev.peft4j.core.io.TensorData;
 import dev.peft4j.hub.ArtifactCache;
@@ -17,7 +19,6 @@ import dev.peft4j.train.metrics.Metrics;
 import dev.peft4j.train.objective.ClassificationObjective;
 import dev.peft4j.train.text.TextClassifier;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,16 @@ public final class TrainedClassifier implements AutoCloseable {
     }
 
     public static TrainedClassifier open(Path adapterDir, ArtifactCache cache) throws IOException {
+        return open(adapterDir, cache, false);
+    }
+
+    /**
+     * The classifier a saved adapter describes.
+     *
+     * @param allowOtherBase load even when the adapter's base-weight fingerprints differ from this base's
+     */
+    public static TrainedClassifier open(Path adapterDir, ArtifactCache cache, boolean allowOtherBase)
+            throws IOException {
         TrainingArgs args = TrainingArgs.load(adapterDir);
         NDManager manager = NDManager.newBaseManager();
         try {
@@ -56,7 +67,8 @@ public final class TrainedClassifier implements AutoCloseable {
             // The head's initial values don't matter: the saved adapter overwrites them (modules_to_save).
             SequenceClassifier classifier = args.poolingMode() == SequenceClassifier.Pooling.CLS
                     ? SequenceClassifier.cls(encoder, labels, 0) : SequenceClassifier.meanPooled(encoder, labels, 0);
-            PeftModel peft = PeftModel.load(classifier, adapterDir, false);
+            PeftModel peft = PeftModel.load(classifier, adapterDir, false,
+                    LoadOptions.strict().withAllowOtherBase(allowOtherBase));
             return new TrainedClassifier(manager, encoder, tokenizer, classifier, peft, args);
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -95,16 +107,18 @@ public final class TrainedClassifier implements AutoCloseable {
     }
 
     /**
-     * Folds the adapter into the base and writes the plain model as {@code dir/model.safetensors} (atomically, with
-     * the base model's id in the metadata); returns the number of tensors written. The adapter is unloaded after.
+     * Folds the adapter into the base and writes the plain model as {@code dir/model.safetensors} (with the base
+     * model's id in the metadata) plus a SHA-256 manifest, replacing {@code dir} as a whole
+     * ({@link AtomicDirectory}); returns the number of tensors written. The adapter is unloaded after.
      */
     public int writeMerged(Path dir) throws IOException {
         AdaptableModel merged = peft.mergeAndUnload();
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         merged.parameters().forEach((name, t) -> tensors.put(name,
                 TensorData.ofFloats(t.getShape().getShape(), t.toFloatArray())));
-        Files.createDirectories(dir);
-        SafeTensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt", "base_model", args.model()));
+        // replaced as a whole, with a manifest of digests: a kill mid-write leaves the previous merged model
+        AtomicDirectory.replace(dir, fresh -> SafeTensors.write(fresh.resolve("model.safetensors"), tensors,
+                Map.of("format", "pt", "base_model", args.model())));
         return tensors.size();
     }
 

@@ -1,5 +1,6 @@
 package dev.peft4j.apps.text;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.peft4j.core.io.AtomicFiles;
@@ -39,6 +40,12 @@ public record TrainingArgs(String model, String task, int maxLength, String pool
             throw new IOException("No " + FILE + " in " + adapterDir + ": expected an adapter directory written by "
                     + "'peft4j train --output DIR' (its adapter is in DIR/adapter)");
         }
-        return JSON.readValue(file.toFile(), TrainingArgs.class);
+        try {
+            return JSON.readValue(file.toFile(), TrainingArgs.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + " is not a valid " + FILE + " ("
+                    + dev.peft4j.train.io.IoMessages.describe(e) + "); rewrite it from a fresh 'peft4j train' run, "
+                    + "or restore it from a copy", e);
+        }
     }
 }

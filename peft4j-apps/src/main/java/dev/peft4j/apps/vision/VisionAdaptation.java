@@ -1,6 +1,7 @@
 package dev.peft4j.apps.vision;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.apps.text.AdapterOutput;
 import dev.peft4j.apps.text.MethodSpec;
 import dev.peft4j.core.adapter.BaseParameterSelector;
 import dev.peft4j.core.adapter.Peft;
@@ -9,6 +10,8 @@ import dev.peft4j.core.adapter.SaveMode;
 import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.vit.PretrainedVit;
 import dev.peft4j.models.vit.VitModel;
+import dev.peft4j.train.loop.OutputLocation;
+import dev.peft4j.train.loop.RunFolder;
 import dev.peft4j.train.loop.TrainResult;
 import dev.peft4j.train.loop.Trainer;
 import dev.peft4j.train.loop.TrainerConfig;
@@ -109,6 +112,17 @@ public final class VisionAdaptation {
     public static Report run(Request request, ArtifactCache cache) throws IOException {
         // an unknown selection metric fails here, before loading images and model
         Evaluators.find(request.trainer().selectionMetric(), ClassificationObjective.standardEvaluators());
+        if (request.adapterDir() != null) {
+            OutputLocation.requireWritableDirectory(request.adapterDir(), "the adapter folder");
+        }
+        // the run folder is claimed before images and model load, so a busy or unusable one fails in a second
+        try (RunFolder runFolder = request.trainer().outputDir() == null ? null
+                : RunFolder.claim(request.trainer().outputDir(), request.trainer().runFolderMode())) {
+            return adapt(request, cache);
+        }
+    }
+
+    private static Report adapt(Request request, ArtifactCache cache) throws IOException {
         long start = System.nanoTime();
         long seed = request.trainer().seed();
         ImageSplit data = request.task().load(cache);
@@ -126,7 +140,7 @@ public final class VisionAdaptation {
             TrainResult result = new Trainer<>(new ClassificationObjective<>(classifier), request.trainer())
                     .fit(train.examples(), parts.get(0).examples(), data.test().examples());
             if (request.adapterDir() != null && !result.stopped()) {
-                peft.save(request.adapterDir(), SaveMode.COMPACT);
+                AdapterOutput.save(peft, request.adapterDir(), SaveMode.COMPACT);
             }
             return new Report(request, result, adapterCount, headCount, train.size(), data.test().size(),
                     (System.nanoTime() - start) / 1e9);

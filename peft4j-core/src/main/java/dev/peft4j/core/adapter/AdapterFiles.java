@@ -7,28 +7,33 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.peft4j.core.io.AdapterFormatException;
+import dev.peft4j.core.io.AtomicDirectory;
 import dev.peft4j.core.io.AtomicFiles;
+import dev.peft4j.core.io.DirectoryManifest;
 import dev.peft4j.core.io.SafeTensors;
 import dev.peft4j.core.io.TensorData;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * Adapter directories in peft's layout: {@code adapter_config.json} plus
- * {@code adapter_model.safetensors} with keys {@code base_model.model.<module path>.<tensor>}.
+ * {@code adapter_model.safetensors} with keys {@code base_model.model.<module path>.<tensor>}, plus peft4j's
+ * {@value DirectoryManifest#FILE_NAME} (the SHA-256 of both, which peft ignores).
  *
- * <p>The tensors are written first, then the config; each file is replaced atomically, and the
- * config records a digest of the tensor file, so a crash between the two is detected on load
- * instead of pairing a new config with old tensors. Loads are strict: every missing, unexpected,
- * mis-shaped or non-finite tensor and every base fingerprint mismatch is an {@link AdapterFormatException}.
+ * <p>A save or LoRA export replaces the directory as a whole ({@link AtomicDirectory}): whenever the process dies,
+ * a loader finds the previous adapter or the new one, never one's config beside the other's tensors. Loads are
+ * strict: a file that differs from the manifest, a config field of the wrong type or range, a missing,
+ * unexpected, mis-shaped, non-finite or implausibly large tensor, and a base fingerprint mismatch (unless
+ * {@link LoadOptions#allowOtherBase()}) are each an {@link AdapterFormatException} naming the file and key.
+ * Directories saved before manifests existed have none; their digest check is skipped (the config's
+ * {@code peft4j_weights_sha256} is still checked when present).
  */
 final class AdapterFiles {
 
@@ -37,13 +42,24 @@ final class AdapterFiles {
     static final String LIBRARY_VERSION = "peft4j 0.1.0";
     private static final String FINGERPRINT_PREFIX = "peft4j.base_sha256.";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Logger LOG = Logger.getLogger(AdapterFiles.class.getName());
+
+    /**
+     * The magnitude bound of strict loads: every loaded value must satisfy |x| <= 1e4 * max(1, max |W|), W the base
+     * tensor the value adapts (the slot's weight; the original head or parameter for modules to save and in-place
+     * methods; the largest adapted weight for adapter-wide tensors). Why this bound: a trained adapter moves
+     * weights by a fraction of their size, so a value 10^4 times the largest base weight is corruption or
+     * divergence, not fine-tuning; and within it one adapted layer cannot overflow fp32 on sane inputs (|W| <= 1e2,
+     * activations <= 1e4, n <= 1e5 inputs, rank <= 1e4): B (A x) <= 1e4 * 1e6 * (1e5 * 1e6 * 1e4) = 1e25, far
+     * below fp32's 3.4e38, while 3e38 in z gives inf at the first product.
+     */
+    static final float MAGNITUDE_FACTOR = 1e4f;
 
     private AdapterFiles() {
     }
 
     static void save(PeftModel peft, String adapterName, Path dir, SaveMode mode) throws IOException {
         PeftModel.Adapter adapter = peft.requireAdapter(adapterName);
-        Files.createDirectories(dir);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
@@ -63,11 +79,13 @@ final class AdapterFiles {
             }
             saved.tensors().forEach((name, tensor) -> tensors.put(PeftModel.fileKey(name), toData(tensor)));
         }
-        Path weights = dir.resolve(WEIGHTS_FILE);
-        SafeTensors.write(weights, tensors, metadata);
         Map<String, Object> config = configJson(peft, adapter, mode);
-        config.put("peft4j_weights_sha256", fileDigest(weights));
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), JSON.writeValueAsString(config));
+        AtomicDirectory.replace(dir, fresh -> {
+            Path weights = fresh.resolve(WEIGHTS_FILE);
+            SafeTensors.write(weights, tensors, metadata);
+            config.put("peft4j_weights_sha256", DirectoryManifest.sha256(weights));
+            AtomicFiles.writeString(fresh.resolve(CONFIG_FILE), JSON.writeValueAsString(config));
+        });
     }
 
     private static Map<String, Object> configJson(PeftModel peft, PeftModel.Adapter adapter, SaveMode mode) {
@@ -86,7 +104,9 @@ final class AdapterFiles {
     }
 
     /** Loads the adapter in {@code dir} as {@code adapterName}; see the class comment for the checks. */
-    static void load(PeftModel peft, Path dir, String adapterName, boolean trainable) throws IOException {
+    static void load(PeftModel peft, Path savedDir, String adapterName, boolean trainable, LoadOptions options)
+            throws IOException {
+        Path dir = AtomicDirectory.recover(savedDir);
         Path configFile = dir.resolve(CONFIG_FILE);
         Path weights = dir.resolve(WEIGHTS_FILE);
         for (Path required : List.of(configFile, weights)) {
@@ -96,57 +116,123 @@ final class AdapterFiles {
                                 + " and " + WEIGHTS_FILE + ")");
             }
         }
-        Map<String, Object> json;
-        try {
-            json = JSON.readValue(configFile.toFile(), new TypeReference<Map<String, Object>>() { });
-        } catch (IOException e) {
-            throw new AdapterFormatException(configFile, "(whole file)", "a JSON object", e.getMessage(),
-                    "restore the file from the saved adapter", e);
-        }
-        AdapterMethod method = methodOf(json, configFile);
-        String digest = (String) json.get("peft4j_weights_sha256");
-        if (digest != null && !digest.equals(fileDigest(weights))) {
-            throw new AdapterFormatException(weights, "peft4j_weights_sha256", digest, fileDigest(weights),
-                    "the adapter was saved incompletely (config and tensors differ); save it again");
-        }
+        DirectoryManifest.verify(dir);
+        Map<String, Object> json = readConfig(configFile);
+        AdapterMethod method;
         AdapterConfig config;
+        SaveMode mode;
         try {
+            method = methodOf(json, configFile);
+            checkWeightsDigest(json, weights);
+            mode = saveMode(json);
             config = method.configFromJson(json);
+        } catch (ConfigFields.FieldException e) {
+            throw new AdapterFormatException(configFile, e.field(), e.expected(), e.found(), e.fix(), e);
         } catch (RuntimeException e) {
-            throw new AdapterFormatException(configFile, "(config)", "a valid " + method.peftType() + " config",
-                    e.getMessage(), "fix the field named above", e);
+            throw new AdapterFormatException(configFile, "(config)", "a valid " + json.get("peft_type") + " config",
+                    e.getMessage(), "correct the field named above in " + CONFIG_FILE + ", or save the adapter again",
+                    e);
         }
-        SaveMode mode = "portable".equals(json.get("save_mode")) ? SaveMode.PORTABLE : SaveMode.COMPACT;
         SafeTensors.Loaded loaded = SafeTensors.read(weights);
         StrictState state = new StrictState(weights, loaded, peft.model().manager());
+        List<String> otherBase = new ArrayList<>();
         try {
             PeftModel.Adapter adapter = peft.attach(adapterName, config, trainable, slot -> {
-                state.checkFingerprint(slot, mode);
+                state.checkFingerprint(slot, mode, options, otherBase);
                 Map<String, NDArray> slotState = new LinkedHashMap<>();
+                float bound = magnitudeBound(slot.weight());
                 method.stateShapes(config, slot, mode == SaveMode.PORTABLE).forEach((key, shape) ->
-                        slotState.put(key, state.take(PeftModel.fileKey(slot.name(), key), shape)));
+                        slotState.put(key, state.take(PeftModel.fileKey(slot.name(), key), shape,
+                                method.exemptFromMagnitudeBound(key) ? Float.POSITIVE_INFINITY : bound)));
                 return slotState;
             });
             loadSharedTensors(adapter, state);
             for (Map.Entry<String, NDArray> entry : adapter.headCopies().entrySet()) {
-                NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape());
+                NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape(),
+                        magnitudeBound(entry.getValue()));
                 adapter.heads().load(entry.getKey(), value.toFloatArray());
             }
             for (ModulesToSave saved : adapter.stores()) {
                 for (Map.Entry<String, NDArray> entry : saved.tensors().entrySet()) {
-                    NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape());
+                    NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape(),
+                            magnitudeBound(entry.getValue()));
                     saved.load(adapterName, entry.getKey(), value.toFloatArray());
                 }
             }
             state.requireAllUsed();
         } catch (StrictState.Failure failure) {
-            if (peft.adapterNames().contains(adapterName)) {
-                peft.deleteAdapter(adapterName);
-            }
+            deleteIfAttached(peft, adapterName);
             throw failure.exception;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            deleteIfAttached(peft, adapterName);
+            throw new AdapterFormatException(configFile, "(config vs model)", "a config that fits model "
+                    + peft.model().modelName(), e.getMessage(), "load the adapter on the model it was saved for", e);
         } finally {
             state.close();
         }
+        if (!otherBase.isEmpty()) {
+            LOG.warning("Adapter " + dir + " was saved on other base weights (allowOtherBase): " + otherBase.size()
+                    + " module(s) differ, " + String.join("; ", otherBase) + ". Its outputs are not the ones it "
+                    + "was trained to give.");
+        }
+    }
+
+    private static void deleteIfAttached(PeftModel peft, String adapterName) {
+        if (peft.adapterNames().contains(adapterName)) {
+            peft.deleteAdapter(adapterName);
+        }
+    }
+
+    private static Map<String, Object> readConfig(Path configFile) throws AdapterFormatException {
+        try {
+            Map<String, Object> json = JSON.readValue(configFile.toFile(), new TypeReference<Map<String, Object>>() { });
+            if (json == null) {
+                throw new AdapterFormatException(configFile, "(whole file)", "a JSON object", "an empty document",
+                        "restore the file from the saved adapter");
+            }
+            return json;
+        } catch (AdapterFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new AdapterFormatException(configFile, "(whole file)", "a JSON object", e.getMessage(),
+                    "restore the file from the saved adapter", e);
+        }
+    }
+
+    /** The config's digest of the tensor file (from before manifests existed), checked when present. */
+    private static void checkWeightsDigest(Map<String, Object> json, Path weights) {
+        String key = "peft4j_weights_sha256";
+        if (json.get(key) == null) {
+            return;
+        }
+        String digest = ConfigFields.string(json, key);
+        String actual;
+        try {
+            actual = DirectoryManifest.sha256(weights);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (!digest.equals(actual)) {
+            throw new ConfigFields.FieldException(key, "the SHA-256 of " + weights + ": " + actual, digest,
+                    "the adapter was saved incompletely (config and tensors differ); save it again");
+        }
+    }
+
+    private static SaveMode saveMode(Map<String, Object> json) {
+        String value = ConfigFields.string(json, "save_mode", "compact");
+        for (SaveMode mode : SaveMode.values()) {
+            if (mode.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+                return mode;
+            }
+        }
+        throw new ConfigFields.FieldException("save_mode", "\"compact\" or \"portable\"", "\"" + value + "\"",
+                "correct the field, or save the adapter again");
+    }
+
+    /** {@link #MAGNITUDE_FACTOR} x max(1, max |reference|): the largest value a strict load accepts near it. */
+    static float magnitudeBound(NDArray reference) {
+        float max = reference.getShape().size() == 0 ? 0f : reference.abs().max().getFloat();
+        return MAGNITUDE_FACTOR * Math.max(1f, Float.isFinite(max) ? max : 1f);
     }
 
     /** Hands the adapter-wide tensors (VeRA's projections) to its layers, once; each declared one must be there. */
@@ -154,8 +240,13 @@ final class AdapterFiles {
         for (LinearSlot slot : adapter.slots()) {
             if (slot.get(adapter.name()) instanceof SharedAdapterState shared) {
                 Map<String, NDArray> saved = new LinkedHashMap<>();
+                float bound = 0;
+                for (LinearSlot each : adapter.slots()) {
+                    bound = Math.max(bound, magnitudeBound(each.weight()));
+                }
+                final float sharedBound = bound;
                 shared.sharedTensors().forEach((key, tensor) ->
-                        saved.put(key, state.take(sharedKey(key), tensor.getShape())));
+                        saved.put(key, state.take(sharedKey(key), tensor.getShape(), sharedBound)));
                 if (!saved.isEmpty()) {
                     shared.loadSharedTensors(saved);
                 }
@@ -168,14 +259,14 @@ final class AdapterFiles {
         return "base_model." + key;
     }
 
-    private static AdapterMethod methodOf(Map<String, Object> json, Path configFile) throws AdapterFormatException {
-        Object peftType = json.get("peft_type");
+    private static AdapterMethod methodOf(Map<String, Object> json, Path configFile) {
+        String peftType = ConfigFields.string(json, "peft_type");
         try {
-            return AdapterRegistry.defaultRegistry().byPeftType(String.valueOf(peftType));
+            return AdapterRegistry.defaultRegistry().byPeftType(peftType);
         } catch (IllegalArgumentException e) {
-            throw new AdapterFormatException(configFile, "peft_type", "one of "
+            throw new ConfigFields.FieldException("peft_type", "one of "
                     + AdapterRegistry.defaultRegistry().methods().values().stream().map(AdapterMethod::peftType).toList(),
-                    String.valueOf(peftType), "load it with the library that wrote it, or export it as LoRA there");
+                    "\"" + peftType + "\"", "load it with the library that wrote it, or export it as LoRA there");
         }
     }
 
@@ -187,7 +278,6 @@ final class AdapterFiles {
                     + ") trains base parameters in place, so it cannot be exported as LoRA; use mergeAndUnload "
                     + "and save the model instead");
         }
-        Files.createDirectories(dir);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Map<String, Object> rankPattern = new LinkedHashMap<>();
         int maxRank = 0;
@@ -226,8 +316,11 @@ final class AdapterFiles {
         json.put("modules_to_save", adapter.config().modulesToSave().isEmpty() ? null : adapter.config().modulesToSave());
         json.put("inference_mode", true);
         json.put("library", LIBRARY_VERSION);
-        SafeTensors.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), JSON.writeValueAsString(json));
+        String config = JSON.writeValueAsString(json);
+        AtomicDirectory.replace(dir, fresh -> {
+            SafeTensors.write(fresh.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
+            AtomicFiles.writeString(fresh.resolve(CONFIG_FILE), config);
+        });
     }
 
     static TensorData toData(NDArray tensor) {
@@ -242,16 +335,8 @@ final class AdapterFiles {
         return sha256(le.array());
     }
 
-    private static String fileDigest(Path file) throws IOException {
-        return sha256(Files.readAllBytes(file));
-    }
-
     private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
-        }
+        return DirectoryManifest.sha256(bytes);
     }
 
     /** The loaded tensors, handed out once each with strict checks; failures tunnel out as unchecked. */
@@ -268,7 +353,8 @@ final class AdapterFiles {
             this.manager = parent.newSubManager();
         }
 
-        NDArray take(String key, Shape expected) {
+        /** The tensor at {@code key}, which must have this shape and finite values of magnitude <= {@code bound}. */
+        NDArray take(String key, Shape expected, float bound) {
             TensorData data = remaining.remove(key);
             if (data == null) {
                 throw fail(key, "a tensor of shape " + expected, "no such key",
@@ -285,20 +371,42 @@ final class AdapterFiles {
                 throw fail(key, "finite values", values[bad] + " at flat index " + bad,
                         "the adapter diverged or the file is corrupt; retrain or restore it");
             }
+            for (int i = 0; i < values.length; i++) {
+                if (Math.abs(values[i]) > bound) {
+                    throw fail(key, "values with |x| <= " + bound + " (" + MAGNITUDE_FACTOR + " x max(1, max |W|) of "
+                            + "the base tensor it adapts)", values[i] + " at flat index " + i,
+                            "the adapter diverged or the file is corrupt; retrain or restore it");
+                }
+            }
             return manager.create(values, expected);
         }
 
-        void checkFingerprint(LinearSlot slot, SaveMode mode) {
+        /**
+         * The slot's base weight against the fingerprint saved with the adapter, in both modes: a compact adapter
+         * recomputes its factors from the base, a portable one adds a change fitted to its own base. A mismatch is an
+         * error, or with {@code allowOtherBase} a line in {@code otherBase} for the one warning of the load.
+         */
+        void checkFingerprint(LinearSlot slot, SaveMode mode, LoadOptions options, List<String> otherBase) {
             String key = FINGERPRINT_PREFIX + slot.name();
             String saved = metadata.get(key);
             if (saved == null) {
                 return;
             }
             String actual = fingerprint(slot.weight());
-            if (!saved.equals(actual) && mode == SaveMode.COMPACT) {
-                throw fail(key, "base weight SHA-256 " + saved, actual,
-                        "load it on the exact base weights it was trained on, or re-save in PORTABLE mode");
+            if (saved.equals(actual)) {
+                return;
             }
+            if (options.allowOtherBase()) {
+                otherBase.add(slot.name() + " (saved " + saved + ", this base " + actual + ")");
+                return;
+            }
+            throw fail(key, "module " + slot.name() + " with base weight SHA-256 " + saved + " (the base the "
+                    + mode.name().toLowerCase(java.util.Locale.ROOT) + " adapter was saved on)", "SHA-256 " + actual,
+                    mode == SaveMode.COMPACT
+                            ? "load it on the exact base weights it was trained on, or re-save in PORTABLE mode; "
+                                    + "allowOtherBase (--allow-other-base) loads it anyway"
+                            : "load it on the base it was trained on; allowOtherBase (--allow-other-base) applies "
+                                    + "it to this base anyway, with a warning");
         }
 
         void requireAllUsed() {

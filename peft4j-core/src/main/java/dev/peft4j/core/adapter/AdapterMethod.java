@@ -23,6 +23,15 @@ public interface AdapterMethod {
     /** Rebuilds a config from the fields of adapter_config.json (peft's spelling). */
     AdapterConfig configFromJson(Map<String, Object> json);
 
+    /**
+     * Whether the strict loader exempts this saved tensor (a key of {@link #stateShapes}) from its magnitude bound
+     * ({@code 1e4 * max(1, max |W|)}, see {@code AdapterFiles}). Only for frozen factors whose size the base does not
+     * bound; they are still checked to be finite.
+     */
+    default boolean exemptFromMagnitudeBound(String key) {
+        return false;
+    }
+
     /** Creates this method's layer for one targeted slot. */
     AdapterLayer createLayer(AdapterConfig config, LinearSlot slot, LayerContext context);
 

@@ -383,6 +383,10 @@ public final class PeftModel implements AutoCloseable {
         save(dir, SaveMode.COMPACT);
     }
 
+    /**
+     * Saves every adapter as {@link #save(java.nio.file.Path)} does; each adapter directory is replaced as a whole
+     * ({@link dev.peft4j.core.io.AtomicDirectory}), with a manifest of SHA-256 digests checked on load.
+     */
     public void save(java.nio.file.Path dir, SaveMode mode) throws java.io.IOException {
         String previous = activeAdapter;
         boolean switched = false;
@@ -404,14 +408,36 @@ public final class PeftModel implements AutoCloseable {
      * train again (resuming); without, it is frozen for inference.
      */
     public void loadAdapter(java.nio.file.Path dir, String name, boolean trainable) throws java.io.IOException {
-        AdapterFiles.load(this, dir, name, trainable);
+        loadAdapter(dir, name, trainable, LoadOptions.strict());
     }
 
-    /** Loads {@code dir} onto {@code model} as adapter {@code default}. */
+    /**
+     * As {@link #loadAdapter(java.nio.file.Path, String, boolean)}, with {@code options} (e.g.
+     * {@link LoadOptions#allowOtherBase()}). Strict checks: the directory's manifest (skipped only for directories
+     * saved before manifests existed, which have none), every config field's type and range, every tensor's key,
+     * shape, finiteness and magnitude, and the base fingerprints; each failure is an
+     * {@link dev.peft4j.core.io.AdapterFormatException} and leaves no adapter attached.
+     */
+    public void loadAdapter(java.nio.file.Path dir, String name, boolean trainable, LoadOptions options)
+            throws java.io.IOException {
+        AdapterFiles.load(this, dir, name, trainable, java.util.Objects.requireNonNull(options, "options"));
+    }
+
+    /** Loads {@code dir} onto {@code model} as adapter {@code default}, strictly ({@link LoadOptions#strict()}). */
     public static PeftModel load(AdaptableModel model, java.nio.file.Path dir, boolean trainable)
             throws java.io.IOException {
+        return load(model, dir, trainable, LoadOptions.strict());
+    }
+
+    /**
+     * Loads {@code dir} onto {@code model} as adapter {@code default} with {@code options};
+     * {@code LoadOptions.strict().withAllowOtherBase(true)} accepts a base whose fingerprints differ from the
+     * adapter's, with one warning.
+     */
+    public static PeftModel load(AdaptableModel model, java.nio.file.Path dir, boolean trainable,
+            LoadOptions options) throws java.io.IOException {
         PeftModel peft = Peft.empty(model);
-        peft.loadAdapter(dir, DEFAULT_ADAPTER, trainable);
+        peft.loadAdapter(dir, DEFAULT_ADAPTER, trainable, options);
         return peft;
     }
 

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.core.io.AdapterFormatException;
+import dev.peft4j.core.io.DirectoryManifest;
 import dev.peft4j.core.io.SafeTensors;
 import dev.peft4j.core.io.TensorData;
 import dev.peft4j.core.method.loldu.LolduConfig;
@@ -108,7 +109,9 @@ class AdapterFilesTest {
         loaded.tensors().forEach((k, v) -> tensors.put(k, TensorData.ofFloats(v.shape(), v.asFloats())));
         edit.accept(tensors);
         SafeTensors.write(file, tensors, loaded.metadata());
-        // keep the config's digest in step so that the strict tensor checks are what fails
+        // a hand-edited directory without manifest (as saved before manifests existed), and the config's digest
+        // dropped, so that the strict tensor checks are what fails
+        Files.deleteIfExists(tmp.resolve(DirectoryManifest.FILE_NAME));
         Path config = tmp.resolve("adapter_config.json");
         ObjectMapper json = new ObjectMapper();
         @SuppressWarnings("unchecked")

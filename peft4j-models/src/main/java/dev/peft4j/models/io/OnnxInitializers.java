@@ -33,6 +33,10 @@ import java.util.stream.Collectors;
  * ({@code /encoder/layer.0/attention/self/query/MatMul} gives
  * {@code encoder.layer.0.attention.self.query.weight}) and transposed to PyTorch's {@code [out, in]}.
  * Non-float initializers (int64 position ids, shape constants) are skipped.
+ *
+ * <p>Every problem with the bytes (not protobuf, truncated, a shape that disagrees with the data, negative or
+ * oversized dimensions) is an {@link IOException} naming the source; nothing is allocated from a length field before
+ * the bytes it announces have been read, so a damaged or hostile file cannot make the reader run out of memory.
  */
 public final class OnnxInitializers {
 
@@ -74,8 +78,10 @@ public final class OnnxInitializers {
 
     /** Reads the initializers of an ONNX file. */
     public static OnnxInitializers read(Path file) throws IOException {
+        long size = Files.size(file);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return read(in, file.toString());
+            // the file's own size bounds every length field: protobuf then rejects a longer one before reading it
+            return read(in, file.toString(), (int) Math.min(size, Integer.MAX_VALUE));
         }
     }
 
@@ -86,8 +92,12 @@ public final class OnnxInitializers {
 
     /** As {@link #read(InputStream)}; {@code source} names the stream in error messages. */
     public static OnnxInitializers read(InputStream in, String source) throws IOException {
+        return read(in, source, Integer.MAX_VALUE); // weights exceed protobuf's 64 MB default; ONNX caps at 2 GB
+    }
+
+    private static OnnxInitializers read(InputStream in, String source, int sizeLimit) throws IOException {
         CodedInputStream coded = CodedInputStream.newInstance(in, 1 << 16);
-        coded.setSizeLimit(Integer.MAX_VALUE); // weights exceed protobuf's 64 MB default; ONNX itself caps at 2 GB
+        coded.setSizeLimit(sizeLimit);
         try {
             return new Parser(source).parseModel(coded);
         } catch (InvalidProtocolBufferException e) {
@@ -239,13 +249,24 @@ public final class OnnxInitializers {
             long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
             long size = 1;
             for (long dim : shape) {
-                size *= dim;
+                // both factors <= 2^31 before multiplying, so the product cannot overflow a long
+                size = dim < 0 || dim > Integer.MAX_VALUE ? -1 : size * dim;
+                if (size < 0 || size > Integer.MAX_VALUE) {
+                    throw new IOException("Tensor '" + name + "' in " + source + " has shape " + dims
+                            + ", which is negative or holds more than " + Integer.MAX_VALUE + " floats (a Java "
+                            + "array's limit); the file is corrupt or not a model this reader supports");
+                }
             }
             float[] data;
             if (external) {
                 throw notOnnx(source, "tensor '" + name + "' keeps its data in an external file, which this reader"
                         + " does not follow");
             } else if (raw != null) {
+                if (raw.size() % Float.BYTES != 0) {
+                    throw new IOException("Tensor '" + name + "' in " + source + " has shape " + dims + " (" + size
+                            + " floats = " + size * Float.BYTES + " bytes) but carries " + raw.size() + " raw bytes; "
+                            + "the file is truncated or corrupt");
+                }
                 data = new float[raw.size() / Float.BYTES];
                 raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
             } else {
@@ -311,13 +332,23 @@ public final class OnnxInitializers {
         float[] previous = sofar == null ? new float[0] : sofar;
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
             int length = in.readRawVarint32();
+            if (length < 0 || length % Float.BYTES != 0) {
+                throw new InvalidProtocolBufferException("packed float_data of " + length + " bytes, not a "
+                        + "multiple of 4");
+            }
             int limit = in.pushLimit(length);
-            float[] out = java.util.Arrays.copyOf(previous, previous.length + length / Float.BYTES);
-            for (int i = previous.length; i < out.length; i++) {
-                out[i] = in.readFloat();
+            // grown as floats arrive rather than sized from the length field, which a damaged file may inflate
+            float[] out = java.util.Arrays.copyOf(previous, previous.length + Math.min(length / Float.BYTES, 1 << 16));
+            int count = previous.length;
+            while (in.getBytesUntilLimit() > 0) {
+                if (count == out.length) {
+                    out = java.util.Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 8L,
+                            Math.max(16L, out.length * 2L)));
+                }
+                out[count++] = in.readFloat();
             }
             in.popLimit(limit);
-            return out;
+            return count == out.length ? out : java.util.Arrays.copyOf(out, count);
         }
         float[] out = java.util.Arrays.copyOf(previous, previous.length + 1);
         out[previous.length] = in.readFloat();

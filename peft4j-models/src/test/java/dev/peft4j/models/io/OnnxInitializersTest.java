@@ -65,7 +65,7 @@ class OnnxInitializersTest {
                 + " corrupt", e.getMessage());
     }
 
-    private static byte[] model() throws IOException {
+    static byte[] model() throws IOException {
         byte[] node = message(out -> {
             out.writeString(1, "/encoder/layer.0/attention/self/query/Add_input");
             out.writeString(1, "onnx::MatMul_7");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,8 @@ public final class TabularDataset {
      * @param textPairColumn the column holding the second text of a pair, or null for single texts
      * @param labelColumn the column holding the label, a string or an integer
      * @throws IllegalArgumentException for an unknown extension, an empty file, a missing column (the message lists
-     *     the columns found), a malformed JSON line (with its line number) or a missing value
+     *     the columns found), a malformed JSON line (with its line number), a CSV row whose number of values
+     *     differs from the header's, a missing value, text that is not UTF-8, or a label column with one class
      * @throws IOException if the file cannot be read
      */
     public static TextDataset load(Path file, String textColumn, String textPairColumn, String labelColumn)
@@ -56,7 +58,7 @@ public final class TabularDataset {
                     + textColumn + ", labelColumn=" + labelColumn);
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        String content = Files.readString(file, StandardCharsets.UTF_8);
+        String content = readUtf8(file);
         if (content.startsWith("\uFEFF")) {
             content = content.substring(1);
         }
@@ -80,7 +82,32 @@ public final class TabularDataset {
             throw new IllegalArgumentException("File " + file + " has a header but no examples; add one row per "
                     + "example");
         }
-        return toDataset(rows);
+        TextDataset dataset = toDataset(rows);
+        if (dataset.numLabels() < 2) {
+            throw new IllegalArgumentException("File " + file + " has a single class in its label column '"
+                    + labelColumn + "' (every one of its " + rows.size() + " examples is '"
+                    + dataset.labelNames().get(0) + "'); a classifier needs at least two classes: add examples of "
+                    + "the other classes, or pass the right --label-column");
+        }
+        return dataset;
+    }
+
+    /** The file's text, or an error naming the file when it is missing, a directory or not UTF-8. */
+    private static String readUtf8(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("Data file " + file + " is a directory; pass a .csv, .jsonl or .json "
+                    + "file");
+        }
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("Data file " + file + " does not exist"
+                    + (file.isAbsolute() ? "" : " (relative to " + Path.of("").toAbsolutePath() + ")"));
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (MalformedInputException e) {
+            throw new IllegalArgumentException("File " + file + " is not valid UTF-8 text (a malformed sequence of "
+                    + e.getInputLength() + " bytes); save it as UTF-8 and try again", e);
+        }
     }
 
     /**
@@ -118,12 +145,11 @@ public final class TabularDataset {
                 CSVRecord record = it.next();
                 dataRow++;
                 String where = "data row " + dataRow + " (line " + parser.getCurrentLineNumber() + ")";
-                for (String column : columns.names()) {
-                    if (!record.isSet(column)) {
-                        throw new IllegalArgumentException(columns.file + " " + where + " has " + record.size()
-                                + " values but the header has " + header.size() + " columns " + header
-                                + "; quote values that contain commas");
-                    }
+                if (record.size() != header.size()) {
+                    // more values than columns would be dropped silently, fewer would shift: both are refused
+                    throw new IllegalArgumentException(columns.file + " " + where + " has " + record.size()
+                            + " values but the header has " + header.size() + " columns " + header
+                            + "; quote values that contain commas, or fix the row");
                 }
                 rows.add(columns.row(record.get(columns.text),
                         columns.pair == null ? null : record.get(columns.pair), record.get(columns.label), where));

@@ -98,21 +98,27 @@ public final class Trainer<E> {
         long trainedExamples = 0;
         List<TrainingListener> listeners = listeners();
 
-        try (AdamW optimizer = new AdamW(peft.model().manager(), config.weightDecay())) {
+        // claimed (or joined, when the caller claimed it before loading the model) until the run's files are written
+        try (RunFolder runFolder = config.outputDir() == null ? null
+                        : RunFolder.claim(config.outputDir(), config.runFolderMode());
+                AdamW optimizer = new AdamW(peft.model().manager(), config.weightDecay())) {
             Checkpoint.Position position = new Checkpoint.Position(0, 0, 0, 0, 0, -1, selection.direction().worst(),
                     new ArrayList<>(), selection.name());
             Map<String, float[]> best = ResumableState.snapshot(params);
             boolean resumed = false;
             if (config.resume()) {
                 Checkpoint.Loaded loaded = load();
-                if (loaded != null) {
-                    position = loaded.position();
-                    requireSameSelection(position);
-                    restore(params, loaded.params());
-                    optimizer.restore(loaded.optimizer(), position.globalStep(), params);
-                    best = loaded.best();
-                    resumed = true;
+                if (loaded == null) {
+                    throw new IllegalArgumentException("resume: found no checkpoint in " + config.outputDir()
+                            + " (looked for " + config.outputDir().resolve(Checkpoint.POINTER) + "); start without "
+                            + "resume, or pass the folder of the interrupted run");
                 }
+                position = loaded.position();
+                requireSameSelection(position);
+                restore(params, loaded.params());
+                optimizer.restore(loaded.optimizer(), position.globalStep(), params);
+                best = loaded.best();
+                resumed = true;
             }
             TrainingListener.TrainBegin begin = new TrainingListener.TrainBegin(totalSteps, stepsPerEpoch, resumed,
                     position.globalStep(), position.epoch() + 1);

@@ -19,27 +19,38 @@ import java.nio.file.Path;
  *     training, listing the available ones
  * @param outputDir where metrics.jsonl and checkpoints go; null for none
  * @param checkpointEvery optimiser steps between checkpoints (0: only at epoch ends, when outputDir is set)
- * @param resume continue from the latest checkpoint in outputDir
+ * @param resume continue from the latest checkpoint in outputDir (an error when there is none)
+ * @param overwrite delete the files of an earlier run in outputDir first; without it (or resume) a non-empty
+ *     outputDir is refused, see {@link RunFolder}
  * @param stopAfterSteps stop (as if killed) after this many optimiser steps; 0 for never. For tests of resume.
  * @param progress print a progress bar to stderr
  */
 public record TrainerConfig(int epochs, float learningRate, float headLearningRate, float weightDecay,
         int batchSize, int gradientAccumulation, float warmupRatio, long seed, String selectionMetric,
-        Path outputDir, int checkpointEvery, boolean resume, int stopAfterSteps, boolean progress) {
+        Path outputDir, int checkpointEvery, boolean resume, boolean overwrite, int stopAfterSteps, boolean progress) {
 
     public TrainerConfig {
         require(epochs >= 1, "epochs must be at least 1, found " + epochs);
         require(learningRate > 0 && Float.isFinite(learningRate), "learning rate must be positive, found " + learningRate);
         require(headLearningRate >= 0 && Float.isFinite(headLearningRate),
                 "head learning rate must be >= 0, found " + headLearningRate);
-        require(weightDecay >= 0, "weight decay must be >= 0, found " + weightDecay);
+        require(weightDecay >= 0 && Float.isFinite(weightDecay), "weight decay must be >= 0, found " + weightDecay);
         require(batchSize >= 1, "batch size must be at least 1, found " + batchSize);
         require(gradientAccumulation >= 1, "gradient accumulation must be at least 1, found " + gradientAccumulation);
         require(warmupRatio >= 0 && warmupRatio < 1, "warm-up ratio must be in [0, 1), found " + warmupRatio);
         require(selectionMetric != null && !selectionMetric.isBlank(),
                 "selection metric must name a metric (e.g. accuracy, f1, mcc, loss, perplexity), found '"
                         + selectionMetric + "'");
+        require(checkpointEvery >= 0, "checkpoint interval must be >= 0 steps (0: epoch ends only), found "
+                + checkpointEvery);
+        require(stopAfterSteps >= 0, "stop-after steps must be >= 0 (0: never), found " + stopAfterSteps);
         require(!resume || outputDir != null, "resume needs an output directory holding a checkpoint");
+        RunFolder.Mode.of(resume, overwrite); // refuses both at once
+    }
+
+    /** How this run treats what its output directory already holds. */
+    public RunFolder.Mode runFolderMode() {
+        return RunFolder.Mode.of(resume, overwrite);
     }
 
     private static void require(boolean condition, String message) {
@@ -66,6 +77,7 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         b.outputDir = outputDir;
         b.checkpointEvery = checkpointEvery;
         b.resume = resume;
+        b.overwrite = overwrite;
         b.stopAfterSteps = stopAfterSteps;
         b.progress = progress;
         return b;
@@ -85,6 +97,7 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         private Path outputDir;
         private int checkpointEvery;
         private boolean resume;
+        private boolean overwrite;
         private int stopAfterSteps;
         private boolean progress;
 
@@ -100,13 +113,14 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         public Builder optOutputDir(Path v) { outputDir = v; return this; }
         public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
         public Builder optResume(boolean v) { resume = v; return this; }
+        public Builder optOverwrite(boolean v) { overwrite = v; return this; }
         public Builder optStopAfterSteps(int v) { stopAfterSteps = v; return this; }
         public Builder optProgress(boolean v) { progress = v; return this; }
 
         public TrainerConfig build() {
             return new TrainerConfig(epochs, learningRate, headLearningRate, weightDecay, batchSize,
                     gradientAccumulation, warmupRatio, seed, selectionMetric, outputDir, checkpointEvery, resume,
-                    stopAfterSteps, progress);
+                    overwrite, stopAfterSteps, progress);
         }
     }
 }

@@ -101,6 +101,29 @@ class TabularDatasetTest {
     }
 
     @Test
+    void aRowWithMoreValuesThanTheHeaderNamesFileAndLine() throws IOException {
+        Path file = write("wide.csv", "text,label\na,1\nb,0\nc,1,extra\n");
+        assertMessage(file, "text", "label", file + " data row 3 (line 4) has 3 values but the header has 2 columns");
+    }
+
+    @Test
+    void aSingleClassNamesTheFileAndTheLabelColumn() throws IOException {
+        Path file = write("one.csv", "text,y\na,spam\nb,spam\nc,spam\n");
+        assertMessage(file, "text", "y", "File " + file + " has a single class in its label column 'y' (every one of "
+                + "its 3 examples is 'spam')");
+    }
+
+    @Test
+    void notUtf8MissingAndDirectoryNameTheFile() throws IOException {
+        Path latin1 = Files.write(dir.resolve("latin1.csv"), "text,label\ncaf\u00e9,1\nb,0\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertMessage(latin1, "text", "label", "File " + latin1 + " is not valid UTF-8 text");
+        Path missing = dir.resolve("missing.csv");
+        assertMessage(missing, "text", "label", "Data file " + missing + " does not exist");
+        assertMessage(dir, "text", "label", "Data file " + dir + " is a directory");
+    }
+
+    @Test
     void checkLabelsCoveredNamesTheUnseenLabel() {
         List<String> names = List.of("a", "b", "c");
         TextDataset train = new TextDataset(List.of(new TextExample("x", 0), new TextExample("y", 1)), names);

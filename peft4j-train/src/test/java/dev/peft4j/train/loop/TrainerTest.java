@@ -112,6 +112,41 @@ class TrainerTest {
     }
 
     @Test
+    void aSecondRunIntoAFinishedFolderIsRefusedAndLeavesItAsItWas(@TempDir Path tmp) throws Exception {
+        List<Point> train = ToyClassifier.points(40, 7);
+        List<Point> val = ToyClassifier.points(10, 8);
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            new Trainer<>(classifier.objective(), config().optOutputDir(tmp).build()).fit(train, val, val);
+        }
+        List<String> metrics = Files.readAllLines(tmp.resolve("metrics.jsonl"));
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            Trainer<Point> again = new Trainer<>(classifier.objective(), config().optOutputDir(tmp).build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> again.fit(train, val, val));
+            assertTrue(e.getMessage().contains("already holds a finished run"), e.getMessage());
+        }
+        assertEquals(metrics, Files.readAllLines(tmp.resolve("metrics.jsonl")), "nothing appended");
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            new Trainer<>(classifier.objective(), config().optOutputDir(tmp).optOverwrite(true).build())
+                    .fit(train, val, val);
+        }
+        assertEquals(metrics.size(), Files.readAllLines(tmp.resolve("metrics.jsonl")).size(),
+                "overwrite starts a new metrics.jsonl instead of appending");
+    }
+
+    @Test
+    void resumeWithoutACheckpointIsAnErrorNotAFreshStart(@TempDir Path tmp) {
+        try (ToyClassifier classifier = new ToyClassifier(9)) {
+            Trainer<Point> trainer = new Trainer<>(classifier.objective(), config().optOutputDir(tmp).optResume(true)
+                    .build());
+            List<Point> points = ToyClassifier.points(10, 7);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer.fit(points, points, points));
+            assertTrue(e.getMessage().contains("found no checkpoint in " + tmp), e.getMessage());
+            assertFalse(Files.exists(tmp.resolve("metrics.jsonl")), "nothing ran");
+        }
+    }
+
+    @Test
     void resumingWithAnotherSelectionMetricIsAClearError(@TempDir Path tmp) {
         List<Point> train = ToyClassifier.points(40, 7);
         List<Point> val = ToyClassifier.points(10, 8);

@@ -30,6 +30,6 @@ public final class BitFitMethod extends InPlaceMethod {
 
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
-        return new BitFitConfig(ConfigFields.stringList(json.get("modules_to_save")));
+        return new BitFitConfig(ConfigFields.stringList(json, "modules_to_save"));
     }
 }

@@ -7,7 +7,6 @@ import dev.peft4j.core.adapter.AdapterMethod;
 import dev.peft4j.core.adapter.ConfigFields;
 import dev.peft4j.core.adapter.LayerContext;
 import dev.peft4j.core.adapter.LinearSlot;
-import dev.peft4j.core.adapter.TargetModules;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
@@ -34,13 +33,13 @@ public final class FourierFtMethod implements AdapterMethod {
 
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
-        return new FourierFtConfig(ConfigFields.number(json, "n_frequency", 1000).intValue(),
-                ConfigFields.number(json, "scaling", 150).floatValue(),
-                ConfigFields.number(json, "random_loc_seed", 777).longValue(),
+        return new FourierFtConfig(ConfigFields.positiveInt(json, "n_frequency", 1000),
+                ConfigFields.finiteFloat(json, "scaling", 150),
+                ConfigFields.integer(json, "random_loc_seed", 777),
                 ConfigFields.flag(json, "init_weights", false),
-                TargetModules.fromJson(json.get("target_modules")),
-                ConfigFields.stringList(json.get("exclude_modules")),
-                ConfigFields.stringList(json.get("modules_to_save")));
+                ConfigFields.targetModules(json),
+                ConfigFields.stringList(json, "exclude_modules"),
+                ConfigFields.stringList(json, "modules_to_save"));
     }
 
     @Override

@@ -30,6 +30,6 @@ public final class FullFineTuneMethod extends InPlaceMethod {
 
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
-        return new FullFineTuneConfig(ConfigFields.stringList(json.get("modules_to_save")));
+        return new FullFineTuneConfig(ConfigFields.stringList(json, "modules_to_save"));
     }
 }

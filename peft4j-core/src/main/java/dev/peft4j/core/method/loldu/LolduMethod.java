@@ -5,12 +5,11 @@ import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.AdapterMethod;
+import dev.peft4j.core.adapter.ConfigFields;
 import dev.peft4j.core.adapter.LayerContext;
 import dev.peft4j.core.adapter.LinearSlot;
-import dev.peft4j.core.adapter.TargetModules;
 import dev.peft4j.core.decomp.LduDecomposition;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -34,24 +33,27 @@ public final class LolduMethod implements AdapterMethod {
         return "loldu_";
     }
 
+    /**
+     * U'_r = U / d row by row: partial pivoting bounds |Lp| by 1 but not U', whose rows are divided by pivots that
+     * may be small (down to where fp32 division would overflow), so a legitimate portable U' can exceed any bound
+     * tied to the base weight's size.
+     */
     @Override
-    public AdapterConfig configFromJson(Map<String, Object> json) {
-        int rank = ((Number) json.get("r")).intValue();
-        return new LolduConfig(rank,
-                ((Number) json.getOrDefault("lora_alpha", rank)).floatValue(),
-                LolduInit.fromId((String) json.getOrDefault("init_method", "lu")),
-                Boolean.TRUE.equals(json.get("train_sigma")),
-                ((Number) json.getOrDefault("init_seed", 42)).longValue(),
-                TargetModules.fromJson(json.get("target_modules")),
-                stringList(json.get("exclude_modules")),
-                stringList(json.get("modules_to_save")));
+    public boolean exemptFromMagnitudeBound(String key) {
+        return LolduLayer.UPPER.equals(key);
     }
 
-    private static List<String> stringList(Object value) {
-        if (value == null) {
-            return List.of();
-        }
-        return ((List<?>) value).stream().map(String::valueOf).toList();
+    @Override
+    public AdapterConfig configFromJson(Map<String, Object> json) {
+        int rank = ConfigFields.positiveInt(json, "r");
+        return new LolduConfig(rank,
+                ConfigFields.finiteFloat(json, "lora_alpha", rank),
+                LolduInit.fromId(ConfigFields.string(json, "init_method", "lu")),
+                ConfigFields.flag(json, "train_sigma", false),
+                ConfigFields.integer(json, "init_seed", 42),
+                ConfigFields.targetModules(json),
+                ConfigFields.stringList(json, "exclude_modules"),
+                ConfigFields.stringList(json, "modules_to_save"));
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.peft4j.core.adapter.AdapterMethod;
 import dev.peft4j.core.adapter.ConfigFields;
 import dev.peft4j.core.adapter.LayerContext;
 import dev.peft4j.core.adapter.LinearSlot;
-import dev.peft4j.core.adapter.TargetModules;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -38,21 +37,21 @@ public final class LoraMethod implements AdapterMethod {
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
         for (String pattern : new String[] {"rank_pattern", "alpha_pattern"}) {
-            Object value = json.get(pattern);
-            if (value instanceof Map<?, ?> map && !map.isEmpty()) {
+            Map<String, Object> map = ConfigFields.object(json, pattern);
+            if (map != null && !map.isEmpty()) {
                 throw new IllegalArgumentException(pattern + " " + map + " gives some layers their own rank or alpha; "
                         + "peft4j's LoRA reads one r and lora_alpha for all layers: re-export with a uniform rank");
             }
         }
-        int rank = ConfigFields.number(json, "r", null).intValue();
+        int rank = ConfigFields.positiveInt(json, "r");
         return new LoraConfig(rank,
-                ConfigFields.number(json, "lora_alpha", 8).floatValue(),
-                ConfigFields.number(json, "lora_dropout", 0).floatValue(),
+                ConfigFields.finiteFloat(json, "lora_alpha", 8),
+                ConfigFields.finiteFloat(json, "lora_dropout", 0),
                 ConfigFields.flag(json, "use_rslora", false),
-                ConfigFields.number(json, "init_seed", 42).longValue(),
-                TargetModules.fromJson(json.get("target_modules")),
-                ConfigFields.stringList(json.get("exclude_modules")),
-                ConfigFields.stringList(json.get("modules_to_save")));
+                ConfigFields.integer(json, "init_seed", 42),
+                ConfigFields.targetModules(json),
+                ConfigFields.stringList(json, "exclude_modules"),
+                ConfigFields.stringList(json, "modules_to_save"));
     }
 
     @Override

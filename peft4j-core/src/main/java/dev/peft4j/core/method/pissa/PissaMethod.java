@@ -8,7 +8,6 @@ import dev.peft4j.core.adapter.AdapterMethod;
 import dev.peft4j.core.adapter.ConfigFields;
 import dev.peft4j.core.adapter.LayerContext;
 import dev.peft4j.core.adapter.LinearSlot;
-import dev.peft4j.core.adapter.TargetModules;
 import dev.peft4j.core.decomp.SvdDecomposition;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,11 +38,11 @@ public final class PissaMethod implements AdapterMethod {
 
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
-        int rank = ConfigFields.number(json, "r", null).intValue();
-        return new PissaConfig(rank, ConfigFields.number(json, "lora_alpha", rank).floatValue(),
-                TargetModules.fromJson(json.get("target_modules")),
-                ConfigFields.stringList(json.get("exclude_modules")),
-                ConfigFields.stringList(json.get("modules_to_save")));
+        int rank = ConfigFields.positiveInt(json, "r");
+        return new PissaConfig(rank, ConfigFields.finiteFloat(json, "lora_alpha", rank),
+                ConfigFields.targetModules(json),
+                ConfigFields.stringList(json, "exclude_modules"),
+                ConfigFields.stringList(json, "modules_to_save"));
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.peft4j.core.adapter.AdapterMethod;
 import dev.peft4j.core.adapter.ConfigFields;
 import dev.peft4j.core.adapter.LayerContext;
 import dev.peft4j.core.adapter.LinearSlot;
-import dev.peft4j.core.adapter.TargetModules;
 import dev.peft4j.core.decomp.SvdDecomposition;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,10 +37,10 @@ public final class SvfitMethod implements AdapterMethod {
 
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
-        return new SvfitConfig(ConfigFields.number(json, "r", null).intValue(),
-                TargetModules.fromJson(json.get("target_modules")),
-                ConfigFields.stringList(json.get("exclude_modules")),
-                ConfigFields.stringList(json.get("modules_to_save")));
+        return new SvfitConfig(ConfigFields.positiveInt(json, "r"),
+                ConfigFields.targetModules(json),
+                ConfigFields.stringList(json, "exclude_modules"),
+                ConfigFields.stringList(json, "modules_to_save"));
     }
 
     @Override

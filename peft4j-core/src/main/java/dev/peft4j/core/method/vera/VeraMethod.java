@@ -7,7 +7,6 @@ import dev.peft4j.core.adapter.AdapterMethod;
 import dev.peft4j.core.adapter.ConfigFields;
 import dev.peft4j.core.adapter.LayerContext;
 import dev.peft4j.core.adapter.LinearSlot;
-import dev.peft4j.core.adapter.TargetModules;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -45,13 +44,13 @@ public final class VeraMethod implements AdapterMethod {
 
     @Override
     public AdapterConfig configFromJson(Map<String, Object> json) {
-        return new VeraConfig(ConfigFields.number(json, "r", null).intValue(),
-                ConfigFields.number(json, "projection_prng_key", 0).longValue(),
+        return new VeraConfig(ConfigFields.positiveInt(json, "r"),
+                ConfigFields.integer(json, "projection_prng_key", 0),
                 ConfigFields.flag(json, "save_projection", true),
-                ConfigFields.number(json, "d_initial", 0.1).floatValue(),
-                TargetModules.fromJson(json.get("target_modules")),
-                ConfigFields.stringList(json.get("exclude_modules")),
-                ConfigFields.stringList(json.get("modules_to_save")));
+                ConfigFields.finiteFloat(json, "d_initial", 0.1f),
+                ConfigFields.targetModules(json),
+                ConfigFields.stringList(json, "exclude_modules"),
+                ConfigFields.stringList(json, "modules_to_save"));
     }
 
     @Override
