@@ -22,7 +22,8 @@ class IdxTest {
     @TempDir
     Path temp;
 
-    private static byte[] idx(int magic, int[] dims, byte[] body) throws IOException {
+    /** An IDX file: big-endian magic, dimensions, then the body (shared with {@link IdxFuzzTest}). */
+    static byte[] idx(int magic, int[] dims, byte[] body) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(magic);
