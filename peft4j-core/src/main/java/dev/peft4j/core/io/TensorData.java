@@ -78,6 +78,47 @@ public record TensorData(String dtype, long[] shape, ByteBuffer data) {
         return new TensorData("F32", shape, bytes);
     }
 
+    /**
+     * A tensor of the floating-point {@code dtype} ({@code F32}, {@code F16}, {@code BF16} or {@code F64}) holding
+     * {@code values} (row-major), each rounded to the nearest value of that dtype, ties to even, as PyTorch's
+     * {@code tensor.to(dtype)} rounds; so a checkpoint saved in half precision has the bits Python would write.
+     * Values beyond the dtype's range become infinities (F16 from 65520 on), NaN stays a (quiet) NaN; callers that
+     * must not write non-finite values check the result with {@link #firstNonFinite} on {@link #asFloats()}.
+     */
+    public static TensorData ofFloats(String dtype, long[] shape, float[] values) {
+        Objects.requireNonNull(dtype, "dtype");
+        checkCount(shape, values.length);
+        Dtype type = Dtype.of(dtype);
+        if (type != Dtype.F32 && type != Dtype.F16 && type != Dtype.BF16 && type != Dtype.F64) {
+            throw new IllegalArgumentException("ofFloats encodes F32, F16, BF16 or F64, not \"" + dtype
+                    + "\"; use ofLongs for integer tensors");
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(values.length, type.bytes))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case F32 -> bytes.asFloatBuffer().put(values);
+            case F64 -> {
+                DoubleBuffer doubles = bytes.asDoubleBuffer();
+                for (float v : values) {
+                    doubles.put(v);
+                }
+            }
+            case F16 -> {
+                ShortBuffer halves = bytes.asShortBuffer();
+                for (float v : values) {
+                    halves.put(floatToHalf(v));
+                }
+            }
+            default -> {
+                ShortBuffer halves = bytes.asShortBuffer();
+                for (float v : values) {
+                    halves.put(floatToBfloat16(v));
+                }
+            }
+        }
+        return new TensorData(dtype, shape, bytes);
+    }
+
     /** An I64 tensor holding a copy of {@code values} (row-major). */
     public static TensorData ofLongs(long[] shape, long[] values) {
         checkCount(shape, values.length);
@@ -190,6 +231,41 @@ public record TensorData(String dtype, long[] shape, ByteBuffer data) {
             return sign == 0 ? magnitude : -magnitude;
         }
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13)); // rebias 15 -> 127
+    }
+
+    /**
+     * Float to IEEE 754 binary16, rounded to nearest, ties to even: magnitudes from 65520 on become infinity,
+     * those below 2^-24 / 2 become (signed) zero, NaN becomes a quiet NaN keeping the top payload bits.
+     */
+    static short floatToHalf(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        int sign = (bits >>> 16) & 0x8000;
+        int magnitude = bits & 0x7FFFFFFF;
+        if (magnitude > 0x7F800000) {
+            return (short) (sign | 0x7E00 | ((magnitude >>> 13) & 0x3FF)); // NaN, quiet bit set
+        }
+        if (magnitude >= 0x477FF000) {
+            return (short) (sign | 0x7C00); // 65520 and above (and infinity) round to infinity
+        }
+        if (magnitude >= 0x38800000) {
+            // normal half: rebias the exponent 127 -> 15, then drop 13 mantissa bits rounding half to even;
+            // a carry out of the mantissa correctly bumps the exponent
+            int rebiased = magnitude - 0x38000000;
+            return (short) (sign | ((rebiased + 0xFFF + ((rebiased >>> 13) & 1)) >>> 13));
+        }
+        // subnormal half (or zero): the value is m x 2^-24; scaling by 2^24 is exact in float, rint ties to even;
+        // m = 1024 is the smallest normal half, whose bits are exactly 0x0400
+        int m = (int) Math.rint(Float.intBitsToFloat(magnitude) * 0x1p24f);
+        return (short) (sign | m);
+    }
+
+    /** Float to bfloat16 (the top 16 bits), rounded to nearest, ties to even; NaN becomes a quiet NaN. */
+    static short floatToBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.peft4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
@@ -13,7 +14,7 @@ import java.util.Objects;
  *
  * <p>For a decoder: pass a causal bias ({@link AttentionMasks#causal}), a {@link PositionEncoding} such as RoPE (applied
  * to q and k per head) and a {@link HeadLayout} with fewer key/value heads than query heads (grouped-query attention:
- * each key/value head is repeated for its group of query heads). A key/value cache is not supported yet.
+ * each key/value head is repeated for its group of query heads), and a {@link KeyValueCache.Layer} when generating.
  */
 public final class MultiHeadAttention {
 
@@ -75,6 +76,16 @@ public final class MultiHeadAttention {
      */
     public NDArray forward(NDArray x, NDArray bias, NDArray positionIds, boolean training,
             AdapterSelection selection) {
+        return forward(x, bias, positionIds, null, training, selection);
+    }
+
+    /**
+     * {@link #forward(NDArray, NDArray, NDArray, boolean, AdapterSelection)} that also attends to the keys and values
+     * cached by earlier steps and appends this step's to {@code cache} (null: no cache). The bias then covers
+     * [queries, cached + queries] keys.
+     */
+    public NDArray forward(NDArray x, NDArray bias, NDArray positionIds, KeyValueCache.Layer cache, boolean training,
+            AdapterSelection selection) {
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
         // The op order below is the one BERT and ViT always had (q, k and k^T, then v): same calls, same bits.
@@ -82,8 +93,16 @@ public final class MultiHeadAttention {
                 positionIds); // [batch, heads, seq, d]
         NDArray k = positionEncoding.apply(split(key.forward(x, selection), heads.numKeyValueHeads(), batch, seq),
                 positionIds);
-        NDArray keysTransposed = shareAcrossGroup(k).transpose(0, 1, 3, 2); // [batch, heads, d, seq]
-        NDArray v = shareAcrossGroup(split(value.forward(x, selection), heads.numKeyValueHeads(), batch, seq));
+        NDArray v = null;
+        if (cache != null) {
+            NDList all = cache.append(k, split(value.forward(x, selection), heads.numKeyValueHeads(), batch, seq));
+            k = all.get(0);
+            v = shareAcrossGroup(all.get(1));
+        }
+        NDArray keysTransposed = shareAcrossGroup(k).transpose(0, 1, 3, 2); // [batch, heads, d, keys]
+        if (v == null) {
+            v = shareAcrossGroup(split(value.forward(x, selection), heads.numKeyValueHeads(), batch, seq));
+        }
         NDArray attended = attention.forward(q, keysTransposed, v, bias, training); // [batch, heads, seq, d]
         return output.forward(merge(attended, batch, seq), selection);
     }
@@ -109,7 +128,7 @@ public final class MultiHeadAttention {
         }
         Shape shape = t.getShape();
         long batch = shape.get(0);
-        long seq = shape.get(2);
+        long seq = shape.get(2); // keys: cached + new when generating
         return t.expandDims(2).broadcast(new Shape(batch, heads.numKeyValueHeads(), group, seq, heads.headSize()))
                 .reshape(batch, heads.numHeads(), seq, heads.headSize());
     }

@@ -30,8 +30,17 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public NDArray forward(NDArray x, NDArray bias, boolean training, AdapterSelection selection) {
-        NDArray attended = residualDropout.apply(attention.forward(attentionNorm.forward(x), bias, training,
-                selection), training);
+        return forward(x, bias, null, null, training, selection);
+    }
+
+    /**
+     * The decoder's form: positions for the {@link PositionEncoding} (null: 0..seq-1) and this layer's slot in a
+     * {@link KeyValueCache} (null: none).
+     */
+    public NDArray forward(NDArray x, NDArray bias, NDArray positionIds, KeyValueCache.Layer cache, boolean training,
+            AdapterSelection selection) {
+        NDArray attended = residualDropout.apply(attention.forward(attentionNorm.forward(x), bias, positionIds, cache,
+                training, selection), training);
         NDArray h = attended.add(x);
         NDArray out = residualDropout.apply(feedForward.forward(feedForwardNorm.forward(h), selection), training);
         return out.add(h);

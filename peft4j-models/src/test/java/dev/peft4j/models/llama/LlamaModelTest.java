@@ -1,0 +1,143 @@
+package dev.peft4j.models.llama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.peft4j.core.adapter.TargetModules;
+import dev.peft4j.models.nn.KeyValueCache;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LlamaModelTest {
+
+    /**
+     * The forward in fp32 against float64 loops. Logits here are O(1) (init range 0.3 so attention is far from
+     * uniform); fp32 rounding (2^-24 relative per op) accumulated over dot products of <= 48 terms, two layers and
+     * the norms stays below 1e-5 absolute, while any modelling error (a wrong rotation pair, GQA group, mask or
+     * position) moves logits by 1e-2 or more.
+     */
+    private static final double FP32_TOLERANCE = 1e-5;
+
+    /** The tiny config (GQA 4/2, tied) with weights large enough that every part of the forward matters. */
+    static LlamaConfig testConfig(boolean tied, boolean biases) {
+        LlamaConfig t = LlamaConfig.tiny();
+        return new LlamaConfig(t.vocabSize(), t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(),
+                t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(), t.maxPositionEmbeddings(), t.rmsNormEps(),
+                t.ropeTheta(), tied, biases, biases, 0f, t.hiddenAct(), t.bosTokenId(), t.eosTokenIds(),
+                t.padTokenId(), 0.3f, t.torchDtype());
+    }
+
+    @Test
+    void forwardMatchesFloat64ReferenceWithGqaRopeTiedEmbeddingsAndLeftPadding() {
+        check(testConfig(true, false));
+    }
+
+    @Test
+    void forwardMatchesFloat64ReferenceUntiedWithBiases() {
+        check(testConfig(false, true));
+    }
+
+    private static void check(LlamaConfig config) {
+        int[][] ids = {{5, 17, 3, 42, 8, 61, 0, 9}, {0, 0, 0, 12, 33, 7, 19, 2}};
+        int[][] real = {{1, 1, 1, 1, 1, 1, 1, 1}, {0, 0, 0, 1, 1, 1, 1, 1}};
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(config, 7, manager)) {
+            NDArray logits = model.forward(manager.create(flatten(ids), new Shape(2, 8)),
+                    manager.create(flatten(real), new Shape(2, 8)), false);
+            assertEquals(new Shape(2, 8, config.vocabSize()), logits.getShape());
+            float[] got = logits.toFloatArray();
+            LlamaReference reference = new LlamaReference(config, model.parameters());
+            double worst = 0;
+            double largest = 0;
+            for (int r = 0; r < 2; r++) {
+                double[][] expected = reference.logits(ids[r], real[r]);
+                for (int t = 0; t < 8; t++) {
+                    if (real[r][t] == 0) {
+                        continue; // padding positions: nothing reads them
+                    }
+                    for (int v = 0; v < config.vocabSize(); v++) {
+                        double e = expected[t][v];
+                        worst = Math.max(worst, Math.abs(e - got[(r * 8 + t) * config.vocabSize() + v]));
+                        largest = Math.max(largest, Math.abs(e));
+                    }
+                }
+            }
+            assertTrue(largest > 0.5, "logits too small to test anything: " + largest);
+            assertTrue(worst < FP32_TOLERANCE, "max |fp32 - float64| = " + worst);
+        }
+    }
+
+    @Test
+    void aLeftPaddedRowGivesTheLogitsOfTheSameRowAlone() {
+        LlamaConfig config = testConfig(true, false);
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(config, 3, manager)) {
+            float[] alone = model.forward(manager.create(new long[] {12, 33, 7}, new Shape(1, 3)), null, false)
+                    .toFloatArray();
+            float[] padded = model.forward(manager.create(new long[] {0, 0, 12, 33, 7}, new Shape(1, 5)),
+                    manager.create(new long[] {0, 0, 1, 1, 1}, new Shape(1, 5)), false).toFloatArray();
+            int vocab = config.vocabSize();
+            for (int i = 0; i < 3 * vocab; i++) {
+                // the same positions and keys; only the padded keys' zero weights and the matmul shapes differ
+                assertEquals(alone[i], padded[2 * vocab + i], 1e-5, "logit " + i);
+            }
+        }
+    }
+
+    @Test
+    void cachedStepsGiveTheLogitsOfTheWholeSequence() {
+        LlamaConfig config = testConfig(true, false);
+        long[] ids = {4, 9, 21, 50, 3, 11, 27};
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(config, 5, manager)) {
+            float[] whole = model.forward(manager.create(ids, new Shape(1, ids.length)), null, false).toFloatArray();
+            int vocab = config.vocabSize();
+            try (KeyValueCache cache = model.newCache(manager)) {
+                int done = 0;
+                for (int chunk : new int[] {3, 1, 2, 1}) {
+                    long[] piece = java.util.Arrays.copyOfRange(ids, done, done + chunk);
+                    try (NDManager step = manager.newSubManager()) {
+                        float[] got = model.logits(step.create(piece, new Shape(1, chunk)), null, cache, null)
+                                .toFloatArray();
+                        for (int i = 0; i < chunk * vocab; i++) {
+                            assertEquals(whole[done * vocab + i], got[i], 1e-5, "position " + (done + i / vocab));
+                        }
+                    }
+                    done += chunk;
+                    assertEquals(done, cache.length());
+                }
+            }
+        }
+    }
+
+    @Test
+    void projectionsAreSlotsUnderHuggingFaceNamesAndAllLinearSkipsTheHead() {
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(LlamaConfig.tiny(), 1, manager)) {
+            List<String> names = List.copyOf(model.linearLayers().keySet());
+            assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj",
+                    "model.layers.0.self_attn.v_proj", "model.layers.0.self_attn.o_proj",
+                    "model.layers.0.mlp.gate_proj", "model.layers.0.mlp.up_proj", "model.layers.0.mlp.down_proj"),
+                    names.subList(0, 7));
+            assertEquals("lm_head", names.get(names.size() - 1));
+            assertEquals(2 * 7 + 1, names.size());
+            TargetModules all = TargetModules.allLinear();
+            assertFalse(all.matches("lm_head", model.headModules().contains("lm_head")));
+            assertTrue(all.matches("model.layers.1.mlp.down_proj", false));
+            // tied: the head is the embedding table itself, and there is no separate lm_head parameter
+            assertFalse(model.parameters().containsKey("lm_head.weight"));
+            assertTrue(model.head().weight() == model.parameters().get("model.embed_tokens.weight"));
+            assertArrayEquals(new long[] {2, 8}, new long[] {model.config().numKeyValueHeads(),
+                    model.config().headDim()});
+        }
+    }
+
+    private static long[] flatten(int[][] rows) {
+        return java.util.Arrays.stream(rows).flatMapToInt(java.util.Arrays::stream).asLongStream().toArray();
+    }
+}
