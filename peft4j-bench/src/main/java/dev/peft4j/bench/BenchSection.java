@@ -13,6 +13,8 @@ public enum BenchSection {
     TRAIN,
     /** Sequences per second: base, LoLDU unmerged, LoLDU merged. */
     INFERENCE,
+    /** Tokens per second of the shipped decoder, with and without the key/value cache, batch 1 and 8. */
+    GENERATE,
     /** Peak resident memory per configuration (one child JVM each), trainable state and adapter file sizes. */
     MEMORY;
 

@@ -63,6 +63,11 @@ public final class Benchmark {
                 log.println("peft4j bench: inference");
                 report.add(InferenceBench.run(options, workload, manager));
             }
+            if (options.sections().contains(BenchSection.GENERATE)) {
+                settle();
+                log.println("peft4j bench: generation");
+                report.add(GenerateBench.run(options, manager));
+            }
             if (options.sections().contains(BenchSection.MEMORY)) {
                 settle();
                 log.println("peft4j bench: memory (one child JVM per configuration)");

@@ -28,8 +28,8 @@ final class BenchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--sections", split = ",", defaultValue = "gemm,init,train,inference,memory",
-            description = "Comma-separated sections to run: gemm, init, train, inference, memory "
+    @Option(names = "--sections", split = ",", defaultValue = "gemm,init,train,inference,generate,memory",
+            description = "Comma-separated sections to run: gemm, init, train, inference, generate, memory "
                     + "(default: ${DEFAULT-VALUE}; train also measures gemm, its reference).")
     List<String> sections;
 

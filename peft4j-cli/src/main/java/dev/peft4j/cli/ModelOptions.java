@@ -2,6 +2,7 @@ package dev.peft4j.cli;
 
 import dev.peft4j.models.bert.PretrainedModel;
 import dev.peft4j.models.bert.SequenceClassifier;
+import dev.peft4j.models.llama.PretrainedLlama;
 import dev.peft4j.models.vit.PretrainedVit;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,8 @@ final class ModelOptions {
 
     /** Whether {@code --model} names a ViT: a shipped checkpoint or a pretraining output directory. */
     boolean isVision() {
-        return PretrainedVit.Checkpoint.byId(model) != null || Files.isDirectory(Path.of(model));
+        return PretrainedVit.Checkpoint.byId(model) != null
+                || (Files.isDirectory(Path.of(model)) && !PretrainedLlama.isLlama(model));
     }
 
     /** The text encoder {@code --model} names, or an error listing every model id. */

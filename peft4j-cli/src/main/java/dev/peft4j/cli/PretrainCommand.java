@@ -1,9 +1,9 @@
 package dev.peft4j.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code peft4j pretrain vit|lm}: the models no registry here serves, made here from real data (a ViT on

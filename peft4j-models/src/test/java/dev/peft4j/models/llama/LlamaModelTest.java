@@ -137,6 +137,53 @@ class LlamaModelTest {
         }
     }
 
+    /**
+     * The directory {@link LlamaModel#save} writes, read back as raw safetensors and JSON: exactly the state-dict keys
+     * and shapes of transformers' {@code LlamaForCausalLM} (written out here from its {@code modeling_llama.py}, not
+     * taken from {@link LlamaWeights}), and the config fields its {@code LlamaConfig} reads.
+     */
+    @Test
+    void aSavedDirectoryHasHuggingFaceLlamaKeysShapesAndConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        LlamaConfig config = LlamaConfig.tiny().withTieWordEmbeddings(false); // vocab 64, hidden 32, MLP 48, GQA 4/2
+        java.util.Map<String, long[]> expected = new java.util.LinkedHashMap<>();
+        expected.put("model.embed_tokens.weight", new long[] {64, 32});
+        for (int i = 0; i < 2; i++) {
+            String p = "model.layers." + i + ".";
+            expected.put(p + "self_attn.q_proj.weight", new long[] {32, 32});
+            expected.put(p + "self_attn.k_proj.weight", new long[] {16, 32});
+            expected.put(p + "self_attn.v_proj.weight", new long[] {16, 32});
+            expected.put(p + "self_attn.o_proj.weight", new long[] {32, 32});
+            expected.put(p + "mlp.gate_proj.weight", new long[] {48, 32});
+            expected.put(p + "mlp.up_proj.weight", new long[] {48, 32});
+            expected.put(p + "mlp.down_proj.weight", new long[] {32, 48});
+            expected.put(p + "input_layernorm.weight", new long[] {32});
+            expected.put(p + "post_attention_layernorm.weight", new long[] {32});
+        }
+        expected.put("model.norm.weight", new long[] {32});
+        expected.put("lm_head.weight", new long[] {64, 32});
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(config, 2, manager)) {
+            model.save(dir, "F16");
+        }
+        var tensors = dev.peft4j.core.io.SafeTensors.read(dir.resolve("model.safetensors")).tensors();
+        assertEquals(new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(tensors.keySet()));
+        expected.forEach((key, shape) -> {
+            assertArrayEquals(shape, tensors.get(key).shape(), key);
+            assertEquals("F16", tensors.get(key).dtype(), key);
+        });
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        assertEquals("llama", json.get("model_type").asText());
+        assertEquals("LlamaForCausalLM", json.get("architectures").get(0).asText());
+        for (String field : List.of("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                "num_attention_heads", "num_key_value_heads", "max_position_embeddings", "rms_norm_eps", "rope_theta",
+                "tie_word_embeddings", "hidden_act", "bos_token_id", "eos_token_id")) {
+            assertTrue(json.has(field), "config.json lacks " + field);
+        }
+        assertEquals(2, json.get("num_key_value_heads").asInt());
+        assertFalse(json.get("tie_word_embeddings").asBoolean());
+    }
+
     private static long[] flatten(int[][] rows) {
         return java.util.Arrays.stream(rows).flatMapToInt(java.util.Arrays::stream).asLongStream().toArray();
     }

@@ -1,0 +1,93 @@
+package dev.peft4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.apps.lm.BpeTrainer;
+import dev.peft4j.apps.lm.TokenizerJson;
+import dev.peft4j.models.llama.LlamaConfig;
+import dev.peft4j.models.llama.LlamaModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code generate} and {@code inspect} on a Llama directory as a user has one (a tiny random model, a real BPE). */
+class DecoderCommandsTest {
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void writeModel() throws Exception {
+        BpeTrainer.Vocabulary vocabulary = BpeTrainer.train(List.of("Call me Ishmael. Some years ago, never mind "
+                + "how long precisely, having little or no money in my purse, I thought I would sail about."), 300);
+        TokenizerJson.write(dir, vocabulary, 64);
+        LlamaConfig tiny = LlamaConfig.tiny();
+        LlamaConfig config = new LlamaConfig(vocabulary.size(), tiny.hiddenSize(), tiny.intermediateSize(),
+                tiny.numHiddenLayers(), tiny.numAttentionHeads(), tiny.numKeyValueHeads(), tiny.headDim(), 64,
+                tiny.rmsNormEps(), tiny.ropeTheta(), true, false, false, 0f, tiny.hiddenAct(), BpeTrainer.BOS_ID,
+                List.of(BpeTrainer.EOS_ID), null, 0.02f, "float32");
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(config, 1, manager)) {
+            model.save(dir, "F32");
+        }
+    }
+
+    /** exit code, stdout (commands print there directly), picocli's err. */
+    private static String[] run(String... args) {
+        CommandLine cli = Peft4jCommand.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = cli.execute(args);
+            return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString()};
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @Test
+    void generateStreamsAContinuationOfThePrompt() {
+        String[] result = run("generate", "--model", dir.toString(), "-p", "Call me", "--max-new-tokens", "8",
+                "--no-stop-at-eos");
+        assertEquals("0", result[0], result[2]);
+        assertTrue(result[1].startsWith("Call me") && result[1].strip().length() > "Call me".length(), result[1]);
+    }
+
+    @Test
+    void severalPromptsPrintOneLineEach() {
+        String[] result = run("generate", "--model", dir.toString(), "-p", "Call me", "-p", "I thought",
+                "--max-new-tokens", "4", "--temperature", "0.9", "--top-p", "0.9", "--no-stop-at-eos");
+        assertEquals("0", result[0], result[2]);
+        assertTrue(result[1].contains("[0] Call me") && result[1].contains("[1] I thought"), result[1]);
+    }
+
+    @Test
+    void inspectListsTheDecodersSlotsAndSkipsTheHead() {
+        String[] result = run("inspect", "--model", dir.toString(), "--targets", "q_proj,v_proj");
+        assertEquals("0", result[0], result[2]);
+        assertTrue(result[1].contains("LlamaForCausalLM: 2 layers"), result[1]);
+        assertTrue(result[1].contains("* model.layers.1.self_attn.v_proj"), result[1]);
+        assertTrue(result[1].contains("  lm_head") && result[1].contains("(head)"), result[1]);
+        assertTrue(result[1].contains("4 of 15 linear layers targeted"), result[1]);
+    }
+
+    @Test
+    void aMissingModelDirectoryIsOneClearLine() {
+        String[] result = run("generate", "--model", dir.resolve("nope").toString(), "-p", "x");
+        assertEquals("1", result[0]);
+        assertTrue(result[2].contains("No model directory") && result[2].contains("tokenizer.json"), result[2]);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.peft4j.models.llama;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Llama-family model directories by id or path: the small English model pretrained here and shipped inside this jar
+ * ({@value #ID}; its README gives the command, seed, data, SHA-256 and measured loss), or any directory a user has in
+ * Hugging Face's layout ({@code config.json} with {@code model_type} "llama", {@code model.safetensors} or a sharded
+ * index, {@code tokenizer.json}).
+ */
+public final class PretrainedLlama {
+
+    /** The id of the shipped model. */
+    public static final String ID = "llama-en-4m";
+    static final String RESOURCE_DIR = "/dev/peft4j/models/llama/pretrained-en-4m/";
+    static final List<String> FILES = List.of(LlamaConfig.FILE, LlamaWeights.WEIGHTS_FILE,
+            LlamaTokenizer.TOKENIZER_JSON, LlamaTokenizer.TOKENIZER_CONFIG, "special_tokens_map.json");
+
+    /** A loaded model and its tokenizer, closed together. */
+    public record Loaded(LlamaModel model, LlamaTokenizer tokenizer) implements AutoCloseable {
+
+        public LlamaTextGenerator generator() {
+            return new LlamaTextGenerator(model, tokenizer);
+        }
+
+        @Override
+        public void close() {
+            tokenizer.close();
+            model.close();
+        }
+    }
+
+    private PretrainedLlama() {
+    }
+
+    /** Whether {@code idOrDir} is the shipped id or a directory whose {@code config.json} says {@code llama}. */
+    public static boolean isLlama(String idOrDir) {
+        if (ID.equals(idOrDir)) {
+            return true;
+        }
+        Path config = Path.of(idOrDir).resolve(LlamaConfig.FILE);
+        try {
+            return Files.isRegularFile(config)
+                    && "llama".equals(new ObjectMapper().readTree(config.toFile()).path("model_type").asText());
+        } catch (IOException e) { // unreadable or not JSON: not a Llama directory; loading it names the problem
+            return false;
+        }
+    }
+
+    /** Loads the shipped model ({@value #ID}) or a model directory, with its tokenizer. */
+    public static Loaded load(String idOrDir, NDManager parent) throws IOException {
+        if (!ID.equals(idOrDir)) {
+            return load(Path.of(idOrDir), parent);
+        }
+        Path dir = Files.createTempDirectory("peft4j-llama-");
+        try {
+            return load(copyTo(dir), parent);
+        } finally {
+            for (String name : FILES) { // loaded into tensors and the tokenizer: the copies may go
+                Files.deleteIfExists(dir.resolve(name));
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static Loaded load(Path dir, NDManager parent) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("No model directory " + dir + ": expected " + ID + " or a directory with "
+                    + "config.json, model.safetensors (or model.safetensors.index.json) and tokenizer.json");
+        }
+        LlamaModel model = LlamaModel.load(dir, parent);
+        try {
+            return new Loaded(model, LlamaTokenizer.load(dir));
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Copies the shipped model's files from the class path into {@code dir} and returns {@code dir}. */
+    public static Path copyTo(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : FILES) {
+            try (InputStream in = PretrainedLlama.class.getResourceAsStream(RESOURCE_DIR + name)) {
+                if (in == null) {
+                    throw new IOException("The class path lacks " + RESOURCE_DIR + name + "; the peft4j-models jar"
+                            + " is incomplete: rebuild it, or pass a directory written by 'peft4j pretrain lm'");
+                }
+                Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dir;
+    }
+}
