@@ -32,6 +32,11 @@ final class ModelOptions {
 
     /** The text encoder {@code --model} names, or an error listing every model id. */
     PretrainedModel textEncoder() {
+        if (PretrainedLlama.isLlama(model)) {
+            throw new IllegalArgumentException("--model '" + model + "' is a decoder (Llama); this command adapts "
+                    + "text encoders and ViTs. Use 'peft4j generate' and 'peft4j inspect' with it, and fine-tune it "
+                    + "through the Java API (README: decoder language models)");
+        }
         try {
             return PretrainedModel.fromId(model);
         } catch (IllegalArgumentException e) {

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peft4j.core.io.AdapterFormatException;
 import dev.peft4j.core.io.SafeTensors;
 import dev.peft4j.core.io.TensorData;
+import dev.peft4j.models.io.SafeTensorsCheckpoint;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -208,7 +209,7 @@ class LlamaWeightsTest {
             String indexText = Files.readString(sharded.resolve(LlamaWeights.INDEX_FILE));
             assertTrue(indexText.startsWith("{\n  \"metadata\": {\n    \"total_size\": "), indexText);
             JsonNode index = JSON.readTree(indexText);
-            List<List<String>> plan = LlamaWeights.planShards(LlamaWeights.shapes(c), 2, 6144);
+            List<List<String>> plan = SafeTensorsCheckpoint.planShards(LlamaWeights.shapes(c), 2, 6144);
             assertTrue(plan.size() > 2, "the limit splits the tiny model");
             long total = 0;
             for (long[] shape : LlamaWeights.shapes(c).values()) {
@@ -251,20 +252,6 @@ class LlamaWeightsTest {
                         files.map(p -> p.getFileName().toString()).toList(), "one shard is model.safetensors");
             }
         }
-    }
-
-    @Test
-    void planShardsIsHuggingFaceGreedySplit() {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        shapes.put("a", new long[] {3});
-        shapes.put("b", new long[] {3});
-        shapes.put("big", new long[] {10});
-        shapes.put("c", new long[] {4});
-        shapes.put("d", new long[] {1});
-        // limit 6: a+b fill a shard; big exceeds the limit and gets its own, appended as soon as it is met (before
-        // the open shard a+b is closed); c+d share the last
-        assertEquals(List.of(List.of("big"), List.of("a", "b"), List.of("c", "d")),
-                LlamaWeights.planShards(shapes, 1, 6));
     }
 
     @Test
