@@ -53,10 +53,10 @@ final class PretrainLmCommand implements Callable<Integer> {
             description = "max_position_embeddings of the saved model (default: ${DEFAULT-VALUE}).")
     int maxPositions;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training windows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "2", description = "Passes over the training windows (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.002", description = "AdamW peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.003", description = "AdamW peak learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
 
     @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")

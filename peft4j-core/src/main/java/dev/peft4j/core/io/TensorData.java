@@ -235,7 +235,8 @@ public record TensorData(String dtype, long[] shape, ByteBuffer data) {
 
     /**
      * Float to IEEE 754 binary16, rounded to nearest, ties to even: magnitudes from 65520 on become infinity,
-     * those below 2^-24 / 2 become (signed) zero, NaN becomes a quiet NaN keeping the top payload bits.
+     * those below 2^-24 / 2 become (signed) zero, NaN becomes a quiet NaN keeping the top payload bits. Written out
+     * because Java 17 has no {@code Float.floatToFloat16} (it came in Java 20); tested against every half value.
      */
     static short floatToHalf(float value) {
         int bits = Float.floatToRawIntBits(value);
