@@ -1,0 +1,260 @@
+package dev.peft4j.serve;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.peft4j.apps.text.TrainingArgs;
+import dev.peft4j.core.io.AdapterFormatException;
+import dev.peft4j.core.io.AtomicDirectory;
+import dev.peft4j.core.io.AtomicFiles;
+import dev.peft4j.core.io.DirectoryManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The persistent registry of the tenants' adapters over one {@link ServedEncoder}: each adapter's files under
+ * {@code <state>/adapters/<tenant>/<name>} (replaced as a whole by {@link AtomicDirectory}), the list in
+ * {@code <state>/registry.json} (rewritten atomically), and the loaded copy in the model. An install is checked
+ * completely (manifest, strict load, label count) before anything that serves requests changes, so a refused
+ * adapter leaves nothing behind and a replaced one keeps serving until its successor is ready.
+ */
+public final class AdapterStore {
+
+    /** The registry file in the state directory. */
+    public static final String REGISTRY = "registry.json";
+    private static final Logger LOG = Logger.getLogger(AdapterStore.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One registry entry, as registry.json stores it. */
+    public record Entry(String tenant, String name, List<String> labels, String added) {
+    }
+
+    /** An installed adapter: its entry and the name it is loaded under in the model. */
+    public record Installed(Entry entry, String internalName) {
+    }
+
+    private final Path stateDir;
+    private final ServedEncoder model;
+    private final Map<String, Installed> installed = new ConcurrentHashMap<>(); // key: tenant/name
+    private final Object writes = new Object(); // one install or delete at a time
+
+    public AdapterStore(Path stateDir, ServedEncoder model) {
+        this.stateDir = stateDir;
+        this.model = model;
+    }
+
+    public ServedEncoder model() {
+        return model;
+    }
+
+    /** What {@link #restore} could not load: the adapter and why. */
+    public record Skipped(String tenant, String name, String reason) {
+    }
+
+    /**
+     * Loads every registry entry; an adapter whose files fail to load is logged, returned and skipped (it stays in
+     * the registry so that fixing its files and restarting brings it back), the others load.
+     */
+    public List<Skipped> restore() throws IOException {
+        List<Skipped> skipped = new ArrayList<>();
+        Path file = stateDir.resolve(REGISTRY);
+        if (!Files.isRegularFile(file)) {
+            return skipped;
+        }
+        List<Entry> entries;
+        try {
+            entries = JSON.readValue(file.toFile(), new TypeReference<List<Entry>>() { });
+        } catch (IOException e) {
+            throw new IOException(file + " is not a valid adapter registry (" + e.getMessage() + "); restore it "
+                    + "from a backup, or delete it and install the adapters again", e);
+        }
+        synchronized (writes) {
+            for (Entry entry : entries) {
+                String key = entry.tenant() + "/" + entry.name();
+                try {
+                    Path dir = AtomicDirectory.openForRead(adapterDir(entry.tenant(), entry.name()));
+                    model.load(dir, key);
+                    installed.put(key, new Installed(entry, key));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("Adapter " + key + " is in the registry but failed to load, skipped: "
+                            + e.getMessage());
+                    skipped.add(new Skipped(entry.tenant(), entry.name(), e.getMessage()));
+                    skippedEntries.put(key, entry);
+                }
+            }
+        }
+        return skipped;
+    }
+
+    /** Entries that failed to restore: kept in registry.json until replaced or deleted. */
+    private final Map<String, Entry> skippedEntries = new ConcurrentHashMap<>();
+
+    /**
+     * Installs (or replaces) {@code tenant}'s adapter {@code name} from a directory written by
+     * {@code PeftModel.save} (with {@code training_args.json} for label names, optional). Refuses a directory that
+     * fails the strict load (fingerprint, shapes, non-finite values, manifest digests) with a 422 naming the
+     * problem, and one whose label count differs from the served head's.
+     */
+    public Entry put(String tenant, String name, Path source) throws IOException {
+        Names.require("tenant", tenant);
+        Names.require("adapter", name);
+        if (source == null || !Files.isDirectory(source)) {
+            throw ServeException.invalid("invalid_path", "Expected 'path' to be an adapter directory readable by "
+                    + "the server, found " + (source == null ? "none" : "'" + source + "' (not a directory)"));
+        }
+        String key = tenant + "/" + name;
+        synchronized (writes) {
+            Path staging = stateDir.resolve("staging").resolve(UUID.randomUUID().toString());
+            String pending = key + "#" + UUID.randomUUID().toString().substring(0, 8);
+            boolean loaded = false;
+            try {
+                Path src = AtomicDirectory.openForRead(source);
+                Files.createDirectories(staging.getParent());
+                AtomicDirectory.replace(staging, fresh -> copyFiles(src, fresh));
+                List<String> labels = labels(staging);
+                // a first install loads under tenant/name; a replacement under a pending name beside the old one
+                String internal = model.loaded().contains(key) ? pending : key;
+                model.load(staging, internal);
+                pending = internal;
+                loaded = true;
+                Entry entry = new Entry(tenant, name, labels, Instant.now().toString());
+                Path target = adapterDir(tenant, name);
+                Files.createDirectories(target.getParent());
+                AtomicDirectory.replace(target, fresh -> copyFiles(staging, fresh));
+                Installed previous = installed.put(key, new Installed(entry, pending));
+                skippedEntries.remove(key);
+                loaded = false; // now owned by the registry
+                if (previous != null) {
+                    model.delete(previous.internalName());
+                }
+                writeRegistry();
+                return entry;
+            } catch (AdapterFormatException e) {
+                throw new ServeException(422, "invalid_request_error", "invalid_adapter",
+                        "Adapter " + key + " was refused: " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new ServeException(422, "invalid_request_error", "invalid_adapter",
+                        "Adapter " + key + " was refused: " + e.getMessage(), e);
+            } finally {
+                if (loaded) {
+                    model.delete(pending);
+                }
+                deleteTree(staging);
+            }
+        }
+    }
+
+    /** Removes {@code tenant}'s adapter {@code name}: from the model, the registry and the disk. */
+    public boolean delete(String tenant, String name) throws IOException {
+        Names.require("tenant", tenant);
+        Names.require("adapter", name);
+        String key = tenant + "/" + name;
+        synchronized (writes) {
+            Installed removed = installed.remove(key);
+            Entry skipped = skippedEntries.remove(key);
+            if (removed == null && skipped == null) {
+                return false;
+            }
+            if (removed != null) {
+                model.delete(removed.internalName());
+            }
+            writeRegistry();
+            deleteTree(adapterDir(tenant, name));
+            return true;
+        }
+    }
+
+    /** {@code tenant}'s adapter {@code name}, or null when that tenant has none by that name. */
+    public Installed find(String tenant, String name) {
+        return installed.get(tenant + "/" + name);
+    }
+
+    /** {@code tenant}'s adapters, by name. */
+    public List<Entry> list(String tenant) {
+        return installed.values().stream().map(Installed::entry).filter(e -> e.tenant().equals(tenant))
+                .sorted(Comparator.comparing(Entry::name)).toList();
+    }
+
+    /** How many adapters are installed, all tenants together. */
+    public int size() {
+        return installed.size();
+    }
+
+    private Path adapterDir(String tenant, String name) {
+        return stateDir.resolve("adapters").resolve(tenant).resolve(name);
+    }
+
+    /**
+     * The label names saved with the adapter ({@code training_args.json}), or LABEL_i; refused when their count is
+     * not the served head's.
+     */
+    private List<String> labels(Path dir) throws IOException {
+        List<String> labels;
+        if (Files.isRegularFile(dir.resolve(TrainingArgs.FILE))) {
+            try {
+                labels = TrainingArgs.load(dir).labelNames();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        } else {
+            labels = new ArrayList<>();
+            for (int i = 0; i < model.numLabels(); i++) {
+                labels.add("LABEL_" + i);
+            }
+        }
+        if (labels == null || labels.size() != model.numLabels()) {
+            throw new IllegalArgumentException("expected " + model.numLabels() + " labels (the served head's), found "
+                    + (labels == null ? "none" : labels.size() + " " + labels) + " in " + TrainingArgs.FILE
+                    + "; serve adapters trained for a " + model.numLabels() + "-label task on this server");
+        }
+        return List.copyOf(labels);
+    }
+
+    private void writeRegistry() throws IOException {
+        Map<String, Entry> all = new TreeMap<>();
+        skippedEntries.forEach(all::put);
+        installed.forEach((key, value) -> all.put(key, value.entry()));
+        Files.createDirectories(stateDir);
+        AtomicFiles.writeString(stateDir.resolve(REGISTRY), JSON.writeValueAsString(new ArrayList<>(all.values())));
+    }
+
+    /** The plain files of an adapter directory, without its manifest (the copy gets its own). */
+    private static void copyFiles(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : files.sorted().toList()) {
+                String fileName = file.getFileName().toString();
+                if (Files.isRegularFile(file) && !fileName.equals(DirectoryManifest.FILE_NAME)) {
+                    Files.copy(file, to.resolve(fileName));
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** For diagnostics: every entry by key. */
+    Map<String, Installed> snapshot() {
+        return new LinkedHashMap<>(installed);
+    }
+}

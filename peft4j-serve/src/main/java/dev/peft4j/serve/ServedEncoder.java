@@ -1,0 +1,214 @@
+package dev.peft4j.serve;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.peft4j.core.adapter.AdapterSelection;
+import dev.peft4j.core.adapter.LoadOptions;
+import dev.peft4j.core.adapter.Peft;
+import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.hub.ArtifactCache;
+import dev.peft4j.models.bert.BertModel;
+import dev.peft4j.models.bert.BertTokenizer;
+import dev.peft4j.models.bert.PretrainedEncoders;
+import dev.peft4j.models.bert.PretrainedModel;
+import dev.peft4j.models.bert.SequenceClassifier;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The one base every tenant's adapter sits on: an encoder, its tokenizer, a classifier over it and the
+ * {@link PeftModel} holding the loaded adapters. Forwards name their adapters per row (they read no active-adapter
+ * state, so they may run concurrently and take the read lock); loading and deleting change the slots' maps and take
+ * the write lock, so no forward sees an adapter half attached or freed under it.
+ */
+public final class ServedEncoder implements AutoCloseable {
+
+    /** One row of a forward: the internal adapter name (or {@link AdapterSelection#BASE}) and its text. */
+    public record Row(String adapter, String text) {
+    }
+
+    private final NDManager manager;
+    private final BertModel encoder;
+    private final BertTokenizer tokenizer;
+    private final SequenceClassifier classifier;
+    private final PeftModel peft;
+    private final String baseId;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
+
+    private ServedEncoder(NDManager manager, BertModel encoder, BertTokenizer tokenizer, SequenceClassifier.Pooling
+            pooling, int numLabels, String baseId) {
+        this.manager = manager;
+        this.encoder = encoder;
+        this.tokenizer = tokenizer;
+        this.classifier = pooling == SequenceClassifier.Pooling.CLS
+                ? SequenceClassifier.cls(encoder, numLabels, 0) : SequenceClassifier.meanPooled(encoder, numLabels, 0);
+        this.peft = Peft.empty(classifier);
+        this.baseId = baseId;
+    }
+
+    /**
+     * Serves {@code encoder} with {@code tokenizer}; the classifier head has {@code numLabels} outputs, which every
+     * adapter must match (each adapter brings its own head through {@code modules_to_save}). Takes ownership of
+     * {@code manager} (the encoder's parent), the encoder and the tokenizer.
+     */
+    public static ServedEncoder of(NDManager manager, BertModel encoder, BertTokenizer tokenizer,
+            SequenceClassifier.Pooling pooling, int numLabels, String baseId) {
+        return new ServedEncoder(manager, encoder, tokenizer, pooling, numLabels, baseId);
+    }
+
+    /** Serves a pretrained encoder by id (as {@code peft4j train --model} names it), fetched through the cache. */
+    public static ServedEncoder open(String modelId, ArtifactCache cache, int maxLength,
+            SequenceClassifier.Pooling pooling, int numLabels) throws IOException {
+        PretrainedModel model = PretrainedModel.fromId(modelId);
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            BertModel encoder = PretrainedEncoders.encoder(model, cache, manager);
+            BertTokenizer tokenizer = PretrainedEncoders.tokenizer(model, cache, maxLength);
+            return new ServedEncoder(manager, encoder, tokenizer, pooling, numLabels, modelId);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public String baseId() {
+        return baseId;
+    }
+
+    public int numLabels() {
+        return classifier.numLabels();
+    }
+
+    public int maxLength() {
+        return tokenizer.maxLength();
+    }
+
+    /**
+     * Loads {@code dir} strictly as {@code internalName} and checks it can be selected per row; on any failure
+     * nothing stays attached.
+     */
+    public void load(Path dir, String internalName) throws IOException {
+        lock.writeLock().lock();
+        try {
+            peft.loadAdapter(dir, internalName, false, LoadOptions.strict());
+            try {
+                AdapterSelection.of(internalName).requireLoadedIn(classifier);
+            } catch (IllegalArgumentException notSelectable) {
+                peft.deleteAdapter(internalName);
+                throw notSelectable;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Frees {@code internalName}; nothing when it is not loaded. */
+    public void delete(String internalName) {
+        lock.writeLock().lock();
+        try {
+            if (peft.adapterNames().contains(internalName)) {
+                peft.deleteAdapter(internalName);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The adapters loaded now. */
+    public Set<String> loaded() {
+        lock.readLock().lock();
+        try {
+            return Set.copyOf(peft.adapterNames());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Logits [rows][labels] of one forward over all rows, each under its own adapter; a row whose adapter is not
+     * loaded (deleted while the request waited) gets null and takes no part in the forward.
+     */
+    public float[][] logits(List<Row> rows) {
+        return forward(rows, true);
+    }
+
+    /** Mean-pooled last hidden states [rows][hidden] (over the tokens the mask keeps), one forward, as logits. */
+    public float[][] embeddings(List<Row> rows) {
+        return forward(rows, false);
+    }
+
+    private float[][] forward(List<Row> rows, boolean classify) {
+        lock.readLock().lock();
+        try {
+            Set<String> loaded = peft.adapterNames();
+            List<Integer> present = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Row row = rows.get(i);
+                if (AdapterSelection.BASE.equals(row.adapter()) || loaded.contains(row.adapter())) {
+                    present.add(i);
+                    texts.add(row.text());
+                    names.add(row.adapter());
+                }
+            }
+            float[][] out = new float[rows.size()][];
+            if (present.isEmpty()) {
+                return out;
+            }
+            BertTokenizer.Batch batch = tokenizer.encode(texts);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray ids = scope.create(batch.inputIds());
+                NDArray mask = scope.create(batch.attentionMask());
+                NDArray types = scope.create(batch.typeIds());
+                AdapterSelection selection = AdapterSelection.perRow(names);
+                NDArray result;
+                if (classify) {
+                    result = classifier.forward(ids, mask, types, false, selection);
+                } else {
+                    NDArray hidden = encoder.forward(ids, mask, types, false, selection);
+                    NDArray m = mask.toType(DataType.FLOAT32, false).expandDims(2);
+                    result = hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1e-9f));
+                }
+                int width = (int) result.getShape().get(1);
+                float[] flat = result.toFloatArray();
+                for (int k = 0; k < present.size(); k++) {
+                    float[] row = new float[width];
+                    System.arraycopy(flat, k * width, row, 0, width);
+                    out[present.get(k)] = row;
+                }
+            }
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Test seam: holds the write lock so forwards wait (a worker "you can hold"); returns the unlocker. */
+    Runnable holdForwards() throws InterruptedException {
+        if (!lock.writeLock().tryLock(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("could not hold the model's write lock within 10 s");
+        }
+        return () -> lock.writeLock().unlock();
+    }
+
+    /** Frees the model; call once no forward runs. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            classifier.close();
+            tokenizer.close();
+            encoder.close();
+            manager.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
