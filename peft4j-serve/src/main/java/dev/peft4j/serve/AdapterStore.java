@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,6 +33,7 @@ public final class AdapterStore {
 
     /** The registry file in the state directory. */
     public static final String REGISTRY = "registry.json";
+    private static final String ADAPTER_CONFIG = "adapter_config.json";
     private static final Logger LOG = Logger.getLogger(AdapterStore.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -48,6 +48,8 @@ public final class AdapterStore {
     private final Path stateDir;
     private final ServedEncoder model;
     private final Map<String, Installed> installed = new ConcurrentHashMap<>(); // key: tenant/name
+    /** Entries that failed to restore: kept in registry.json until replaced or deleted. */
+    private final Map<String, Entry> skippedEntries = new ConcurrentHashMap<>();
     private final Object writes = new Object(); // one install or delete at a time
 
     public AdapterStore(Path stateDir, ServedEncoder model) {
@@ -98,9 +100,6 @@ public final class AdapterStore {
         return skipped;
     }
 
-    /** Entries that failed to restore: kept in registry.json until replaced or deleted. */
-    private final Map<String, Entry> skippedEntries = new ConcurrentHashMap<>();
-
     /**
      * Installs (or replaces) {@code tenant}'s adapter {@code name} from a directory written by
      * {@code PeftModel.save} (with {@code training_args.json} for label names, optional). Refuses a directory that
@@ -113,6 +112,10 @@ public final class AdapterStore {
         if (source == null || !Files.isDirectory(source)) {
             throw ServeException.invalid("invalid_path", "Expected 'path' to be an adapter directory readable by "
                     + "the server, found " + (source == null ? "none" : "'" + source + "' (not a directory)"));
+        }
+        if (!Files.isRegularFile(source.resolve(ADAPTER_CONFIG))) {
+            throw ServeException.invalid("invalid_path", "Expected an adapter directory with " + ADAPTER_CONFIG
+                    + " (as PeftModel.save or 'peft4j train' writes it), found none in '" + source + "'");
         }
         String key = tenant + "/" + name;
         synchronized (writes) {
@@ -251,10 +254,5 @@ public final class AdapterStore {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    /** For diagnostics: every entry by key. */
-    Map<String, Installed> snapshot() {
-        return new LinkedHashMap<>(installed);
     }
 }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTP face of the adapter server (OpenAI-shaped where OpenAI has the endpoint): tenants classify and embed
@@ -36,6 +36,8 @@ public final class ServeServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ServeServer.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
+    /** How long Jetty's stop waits for responses still being written after the handlers have returned. */
+    private static final long FLUSH_MILLIS = 5_000;
 
     /** Who may call a route. */
     private enum Access { PUBLIC, TENANT, ADMIN }
@@ -67,6 +69,11 @@ public final class ServeServer implements AutoCloseable {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = Math.max(limits.maxBodyBytes() * 4, 1 << 16); // ours answers first
+            // Jetty's graceful stop: responses being written when stop() comes are finished, not cut off
+            config.jetty.modifyServer(server -> {
+                server.setHandler(new GracefulHandler());
+                server.setStopTimeout(FLUSH_MILLIS);
+            });
             config.routes.get("/health", route("health", Access.PUBLIC, (ctx, who) ->
                     json(ctx, 200, JSON.createObjectNode().put("status", "ok").put("adapters", store.size()))));
             config.routes.get("/metrics", route("metrics", Access.PUBLIC, (ctx, who) -> {
@@ -375,10 +382,5 @@ public final class ServeServer implements AutoCloseable {
     @Override
     public void close() {
         stop(10_000);
-    }
-
-    /** For the CLI: prints nothing, returns the {@code Map} of counts a health check reports. */
-    Map<String, Object> health() {
-        return Map.of("status", "ok", "adapters", store.size());
     }
 }

@@ -29,8 +29,10 @@ class ServeServerTest {
     /**
      * Served probabilities against the in-process single request. Not bit for bit: the server's batch is padded to
      * its longest text and, when tenants share a forward, the encoder GEMMs run over more rows and each adapter's
-     * head over its sub-batch, so float32 sums are blocked differently (a few ulp of the logits, ~1e-7 here);
-     * softmax of two logits of order 1e-1 moves a probability by less than that.
+     * head over its sub-batch, so float32 sums may be blocked differently (a few ulp of the logits), and softmax
+     * of two logits of order 1e-1 moves a probability by less than 1e-6. Measured with one engine thread: 0.0, alone
+     * and batched (the per-row arithmetic does not depend on the other rows here); the bound is for thread counts
+     * and CPUs whose GEMM kernels block by batch shape.
      */
     private static final double TOLERANCE = 1e-6;
 
@@ -45,6 +47,8 @@ class ServeServerTest {
     private String admin;
     private String keyOne;
     private String keyTwo;
+    private List<AdapterStore.Skipped> skipped;
+    private AdapterStore serverStore;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -53,6 +57,7 @@ class ServeServerTest {
         adapterB = TinyBase.adapter(dir.resolve("src/b"), TinyBase.BASE_SEED, -0.4f);
         admin = start(dir.resolve("state"), ServeLimits.defaults().withWait(200));
         assertNotNull(admin);
+        assertEquals(List.of(), skipped);
         keyOne = createTenant("one");
         keyTwo = createTenant("two");
         assertEquals(200, install("one", "a", adapterA).statusCode());
@@ -64,7 +69,8 @@ class ServeServerTest {
         ApiKeys keys = ApiKeys.open(state);
         String adminKey = keys.initAdmin();
         AdapterStore store = new AdapterStore(state, TinyBase.served(vocab));
-        assertTrue(store.restore().isEmpty());
+        serverStore = store;
+        skipped = store.restore();
         server = new ServeServer(keys, store, limits).start("127.0.0.1", 0);
         http = new Http(server.port());
         return adminKey;
@@ -196,6 +202,17 @@ class ServeServerTest {
         assertTrue(Http.json(tamperedResponse).get("error").get("message").asText().contains("SHA-256"),
                 tamperedResponse.body());
 
+        HttpResponse<String> nonFinite = install("one", "nan", TinyBase.adapter(dir.resolve("src/nan"),
+                TinyBase.BASE_SEED, 0.1f, true));
+        assertEquals(422, nonFinite.statusCode(), nonFinite.body());
+        assertTrue(Http.json(nonFinite).get("error").get("message").asText().toLowerCase().contains("finite"),
+                nonFinite.body());
+
+        HttpResponse<String> notAnAdapter = install("one", "empty", Files.createDirectories(dir.resolve("empty")));
+        assertEquals(400, notAnAdapter.statusCode(), notAnAdapter.body());
+        assertTrue(notAnAdapter.body().contains("adapter_config.json"), notAnAdapter.body());
+        assertEquals(400, install("one", "bad~name", adapterA).statusCode());
+
         // a refused replacement leaves the installed adapter serving as before
         String before = http.send("POST", "/v1/classify", keyOne, Http.classify("a", "good film")).body();
         assertEquals(422, install("one", "a", otherBase).statusCode());
@@ -203,6 +220,9 @@ class ServeServerTest {
         assertEquals(List.of("base", "a"), models(keyOne));
         assertFalse(Files.exists(dir.resolve("state/adapters/one/other")));
         assertFalse(Files.exists(dir.resolve("state/adapters/one/tampered")));
+        assertFalse(Files.exists(dir.resolve("state/adapters/one/nan")));
+        assertEquals(List.of(), serverStore.model().loaded().stream().filter(n -> !n.equals("one/a")
+                && !n.equals("two/b")).toList(), "a refused adapter stays attached");
     }
 
     @Test
@@ -222,6 +242,7 @@ class ServeServerTest {
         String before = http.send("POST", "/v1/classify", keyOne, body).body();
         server.stop(5_000);
         assertEquals(null, start(dir.resolve("state"), ServeLimits.defaults()), "the admin key is created once");
+        assertEquals(List.of(), skipped);
         assertEquals(List.of("base", "a"), models(keyOne));
         assertEquals(List.of("base", "b"), models(keyTwo));
         assertClose(probabilities(before), probabilities(http.send("POST", "/v1/classify", keyOne, body)));
@@ -290,4 +311,69 @@ class ServeServerTest {
         }
     }
 
+    @Test
+    void anAdapterWhoseFilesBrokeIsSkippedAtRestartAndTheOthersLoad() throws IOException {
+        server.stop(5_000);
+        Path tensors = dir.resolve("state/adapters/one/a/adapter_model.safetensors");
+        byte[] bytes = Files.readAllBytes(tensors);
+        bytes[bytes.length - 3] ^= 0x55;
+        Files.write(tensors, bytes);
+        start(dir.resolve("state"), ServeLimits.defaults());
+        assertEquals(1, skipped.size(), skipped.toString());
+        assertEquals("one", skipped.get(0).tenant());
+        assertEquals("a", skipped.get(0).name());
+        assertTrue(skipped.get(0).reason().contains("SHA-256"), skipped.get(0).reason());
+        assertEquals(List.of("base"), models(keyOne));
+        assertEquals(List.of("base", "b"), models(keyTwo));
+        // installing it again repairs it; the skipped entry stayed in the registry until then
+        assertTrue(Files.readString(dir.resolve("state").resolve(AdapterStore.REGISTRY)).contains("\"one\""));
+        assertEquals(200, install("one", "a", adapterA).statusCode());
+        assertEquals(List.of("base", "a"), models(keyOne));
+    }
+
+    @Test
+    void aRequestWhoseAdapterIsDeletedWhileItWaitsGets404() throws Exception {
+        Runnable release = serverStore.model().holdForwards();
+        CompletableFuture<HttpResponse<String>> waiting;
+        try {
+            waiting = http.sendAsync("POST", "/v1/classify", keyOne, Http.classify("a", "good"));
+            awaitInFlight();
+            // this thread holds the write lock, which is reentrant: the delete goes through while the worker waits
+            assertTrue(serverStore.delete("one", "a"));
+        } finally {
+            release.run();
+        }
+        assertEquals(404, waiting.get().statusCode(), waiting.get().body());
+        assertEquals("model_not_found", Http.json(waiting.get()).get("error").get("code").asText());
+    }
+
+    @Test
+    void stopDrainsTheRequestsInFlight() throws Exception {
+        Runnable release = serverStore.model().holdForwards();
+        CompletableFuture<HttpResponse<String>> waiting;
+        Thread stopper;
+        try {
+            waiting = http.sendAsync("POST", "/v1/classify", keyOne, Http.classify("a", "good"));
+            awaitInFlight();
+            ServeServer stopping = server;
+            stopper = new Thread(() -> stopping.stop(10_000));
+            stopper.start();
+            Thread.sleep(100);
+            assertTrue(stopper.isAlive(), "stop() returned while a request was in flight");
+        } finally {
+            release.run();
+        }
+        assertEquals(200, waiting.get().statusCode(), waiting.get().body());
+        stopper.join(10_000);
+        assertFalse(stopper.isAlive());
+        server = null;
+    }
+
+    private void awaitInFlight() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (server.classifyBatcher().inFlight() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the worker never took the request");
+            Thread.sleep(5);
+        }
+    }
 }

@@ -9,6 +9,7 @@ import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.core.adapter.TargetModules;
 import dev.peft4j.core.method.loldu.LolduConfig;
 import dev.peft4j.core.method.loldu.LolduInit;
+import dev.peft4j.core.nd.Tensors;
 import dev.peft4j.models.bert.BertModel;
 import dev.peft4j.models.bert.BertTokenizer;
 import dev.peft4j.models.bert.SequenceClassifier;
@@ -59,6 +60,11 @@ final class TinyBase {
      * moved off their init by {@code shift}, plus training_args.json with {@link #LABELS}.
      */
     static Path adapter(Path dir, long baseSeed, float shift) throws IOException {
+        return adapter(dir, baseSeed, shift, false);
+    }
+
+    /** As {@link #adapter(Path, long, float)}; {@code poisoned}: one value of each tensor is NaN. */
+    static Path adapter(Path dir, long baseSeed, float shift, boolean poisoned) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             BertModel encoder = BertModel.randomTiny(baseSeed, manager);
             SequenceClassifier classifier = SequenceClassifier.meanPooled(encoder, LABELS.size(), 42);
@@ -68,10 +74,10 @@ final class TinyBase {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = v[i] * (1.1f + shift) + shift * ((i % 7) - 3) * 0.05f;
                 }
-                boolean grad = t.hasGradient();
-                t.setRequiresGradient(false);
-                t.set(v);
-                t.setRequiresGradient(grad);
+                if (poisoned) {
+                    v[0] = Float.NaN;
+                }
+                Tensors.overwrite(t, v);
             });
             peft.save(dir);
             classifier.close();
