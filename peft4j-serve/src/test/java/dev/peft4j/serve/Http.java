@@ -9,6 +9,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** A client for one server on 127.0.0.1: real HTTP, JSON in and out. */
@@ -61,7 +63,7 @@ final class Http {
 
     static String classify(String model, String... texts) {
         try {
-            return JSON.writeValueAsString(java.util.Map.of("model", model, "input", java.util.List.of(texts)));
+            return JSON.writeValueAsString(Map.of("model", model, "input", List.of(texts)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

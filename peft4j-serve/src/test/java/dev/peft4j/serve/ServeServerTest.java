@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -114,7 +116,7 @@ class ServeServerTest {
         try {
             data = Http.JSON.readTree(body).get("data");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         double[][] out = new double[data.size()][TinyBase.LABELS.size()];
         for (int i = 0; i < data.size(); i++) {
@@ -261,7 +263,7 @@ class ServeServerTest {
         assertEquals(400, badInput.statusCode());
         assertTrue(Http.json(badInput).get("error").get("message").asText().contains("'input[0]'"));
         String[] many = new String[65];
-        java.util.Arrays.fill(many, "good");
+        Arrays.fill(many, "good");
         HttpResponse<String> tooMany = http.send("POST", "/v1/classify", keyOne, Http.classify("a", many));
         assertEquals(400, tooMany.statusCode());
         assertEquals("too_many_inputs", Http.json(tooMany).get("error").get("code").asText());
