@@ -43,6 +43,11 @@ public final class AdapterStore {
 
     /** An installed adapter: its entry and the name it is loaded under in the model. */
     public record Installed(Entry entry, String internalName) {
+
+        /** {@code tenant/name}: stable across replacements, unlike the internal name. */
+        public String key() {
+            return entry.tenant() + "/" + entry.name();
+        }
     }
 
     private final Path stateDir;
@@ -182,6 +187,12 @@ public final class AdapterStore {
     /** {@code tenant}'s adapter {@code name}, or null when that tenant has none by that name. */
     public Installed find(String tenant, String name) {
         return installed.get(tenant + "/" + name);
+    }
+
+    /** The name {@code key} ({@code tenant/name}) is loaded under now, or null when it is not installed. */
+    public String loadedName(String key) {
+        Installed adapter = installed.get(key);
+        return adapter == null ? null : adapter.internalName();
     }
 
     /** {@code tenant}'s adapters, by name. */

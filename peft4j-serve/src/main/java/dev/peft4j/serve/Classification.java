@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns the model's raw outputs into what the API returns: per row, softmax probabilities named by that row's
@@ -14,7 +15,7 @@ import java.util.Map;
  */
 public final class Classification {
 
-    /** A row to classify: the internal adapter name, its label names, the text. */
+    /** A row to classify: the adapter's key ({@code tenant/name}), its label names, the text. */
     public record Row(String adapter, List<String> labels, String text) {
     }
 
@@ -23,14 +24,21 @@ public final class Classification {
     }
 
     private final ServedEncoder model;
+    private final UnaryOperator<String> resolve;
 
-    public Classification(ServedEncoder model) {
+    /**
+     * @param resolve an adapter key to the name it is loaded under now (null: gone); applied at forward time, so a
+     *     request queued before a replacement runs on the replacement instead of failing
+     */
+    public Classification(ServedEncoder model, UnaryOperator<String> resolve) {
         this.model = model;
+        this.resolve = resolve;
     }
 
     /** One forward over all rows; a row whose adapter is gone gets null. */
     public List<Result> classify(List<Row> rows) {
-        float[][] logits = model.logits(rows.stream().map(r -> new ServedEncoder.Row(r.adapter(), r.text())).toList());
+        float[][] logits = model.logits(rows.stream().map(r -> new ServedEncoder.Row(r.adapter(), r.text())).toList(),
+                resolve);
         List<Result> results = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             results.add(logits[i] == null ? null : result(logits[i], rows.get(i).labels()));
@@ -39,11 +47,11 @@ public final class Classification {
     }
 
     /**
-     * Embeddings: one forward over all rows (each {@link ServedEncoder.Row} names an internal adapter or
+     * Embeddings: one forward over all rows (each {@link ServedEncoder.Row} names an adapter key or
      * {@link AdapterSelection#BASE}); a row whose adapter is gone gets null.
      */
     public List<float[]> embed(List<ServedEncoder.Row> rows) {
-        return Arrays.asList(model.embeddings(rows));
+        return Arrays.asList(model.embeddings(rows, resolve));
     }
 
     /** Softmax in double precision (max subtracted first), labels in head order. */

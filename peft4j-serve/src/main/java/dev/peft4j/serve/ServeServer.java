@@ -56,7 +56,7 @@ public final class ServeServer implements AutoCloseable {
         this.keys = keys;
         this.store = store;
         this.limits = limits;
-        Classification classification = new Classification(store.model());
+        Classification classification = new Classification(store.model(), store::loadedName);
         this.classifyBatcher = new RequestBatcher<>("classify", limits.queueCapacity(), limits.maxBatchRows(),
                 limits.maxWaitMillis(), classification::classify, metrics::batch);
         this.embedBatcher = new RequestBatcher<>("embed", limits.queueCapacity(), limits.maxBatchRows(),
@@ -178,7 +178,7 @@ public final class ServeServer implements AutoCloseable {
         AdapterStore.Installed adapter = adapter(tenant, model);
         List<Classification.Row> rows = new ArrayList<>();
         for (String text : inputs(body)) {
-            rows.add(new Classification.Row(adapter.internalName(), adapter.entry().labels(), text));
+            rows.add(new Classification.Row(adapter.key(), adapter.entry().labels(), text));
         }
         List<Classification.Result> results = await(classifyBatcher.submit(rows), model);
         ObjectNode out = JSON.createObjectNode().put("object", "list").put("model", model);
@@ -194,7 +194,7 @@ public final class ServeServer implements AutoCloseable {
     private void embeddings(Context ctx, String tenant) throws Exception {
         JsonNode body = body(ctx);
         String model = text(body, "model");
-        String internal = BASE_MODEL.equals(model) ? AdapterSelection.BASE : adapter(tenant, model).internalName();
+        String internal = BASE_MODEL.equals(model) ? AdapterSelection.BASE : adapter(tenant, model).key();
         List<ServedEncoder.Row> rows = new ArrayList<>();
         for (String text : inputs(body)) {
             rows.add(new ServedEncoder.Row(internal, text));

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.UnaryOperator;
 
 /**
  * The one base every tenant's adapter sits on: an encoder, its tokenizer, a classifier over it and the
@@ -29,7 +30,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class ServedEncoder implements AutoCloseable {
 
-    /** One row of a forward: the internal adapter name (or {@link AdapterSelection#BASE}) and its text. */
+    /** One row of a forward: the adapter (an internal name, a name to resolve, or {@link AdapterSelection#BASE}) and its text. */
     public record Row(String adapter, String text) {
     }
 
@@ -135,15 +136,24 @@ public final class ServedEncoder implements AutoCloseable {
      * loaded (deleted while the request waited) gets null and takes no part in the forward.
      */
     public float[][] logits(List<Row> rows) {
-        return forward(rows, true);
+        return forward(rows, UnaryOperator.identity(), true);
+    }
+
+    /**
+     * As {@link #logits(List)}, with each row's {@link Row#adapter()} a name that {@code resolve} turns into the
+     * loaded adapter's name (null: gone) under the read lock, so that a replacement swapped in meanwhile (which
+     * changes the name, then takes the write lock to free the old adapter) is seen consistently.
+     */
+    public float[][] logits(List<Row> rows, UnaryOperator<String> resolve) {
+        return forward(rows, resolve, true);
     }
 
     /** Mean-pooled last hidden states [rows][hidden] (over the tokens the mask keeps), one forward, as logits. */
-    public float[][] embeddings(List<Row> rows) {
-        return forward(rows, false);
+    public float[][] embeddings(List<Row> rows, UnaryOperator<String> resolve) {
+        return forward(rows, resolve, false);
     }
 
-    private float[][] forward(List<Row> rows, boolean classify) {
+    private float[][] forward(List<Row> rows, UnaryOperator<String> resolve, boolean classify) {
         lock.readLock().lock();
         try {
             Set<String> loaded = peft.adapterNames();
@@ -152,10 +162,11 @@ public final class ServedEncoder implements AutoCloseable {
             List<String> names = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {
                 Row row = rows.get(i);
-                if (AdapterSelection.BASE.equals(row.adapter()) || loaded.contains(row.adapter())) {
+                String name = AdapterSelection.BASE.equals(row.adapter()) ? row.adapter() : resolve.apply(row.adapter());
+                if (name != null && (AdapterSelection.BASE.equals(name) || loaded.contains(name))) {
                     present.add(i);
                     texts.add(row.text());
-                    names.add(row.adapter());
+                    names.add(name);
                 }
             }
             float[][] out = new float[rows.size()][];

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -347,6 +348,22 @@ class ServeServerTest {
         }
         assertEquals(404, waiting.get().statusCode(), waiting.get().body());
         assertEquals("model_not_found", Http.json(waiting.get()).get("error").get("code").asText());
+    }
+
+    @Test
+    void aRequestQueuedDuringAReplaceRunsOnTheReplacement() throws Exception {
+        Runnable release = serverStore.model().holdForwards();
+        CompletableFuture<HttpResponse<String>> waiting;
+        try {
+            waiting = http.sendAsync("POST", "/v1/classify", keyOne, Http.classify("a", "the plot was fun"));
+            awaitInFlight();
+            serverStore.put("one", "a", adapterB); // reentrant write lock: the swap happens while the worker waits
+        } finally {
+            release.run();
+        }
+        assertClose(TinyBase.reference(vocab, adapterB, List.of("the plot was fun")), probabilities(waiting.get()));
+        assertEquals(Set.of("two/b", serverStore.loadedName("one/a")), serverStore.model().loaded(),
+                "the replaced adapter must be freed");
     }
 
     @Test
