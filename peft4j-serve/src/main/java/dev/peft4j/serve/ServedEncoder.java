@@ -30,7 +30,10 @@ import java.util.function.UnaryOperator;
  */
 public final class ServedEncoder implements AutoCloseable {
 
-    /** One row of a forward: the adapter (an internal name, a name to resolve, or {@link AdapterSelection#BASE}) and its text. */
+    /**
+     * One row of a forward: its adapter (a loaded name, a name the resolver maps to one, or
+     * {@link AdapterSelection#BASE}) and its text.
+     */
     public record Row(String adapter, String text) {
     }
 
@@ -162,7 +165,8 @@ public final class ServedEncoder implements AutoCloseable {
             List<String> names = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {
                 Row row = rows.get(i);
-                String name = AdapterSelection.BASE.equals(row.adapter()) ? row.adapter() : resolve.apply(row.adapter());
+                String name = AdapterSelection.BASE.equals(row.adapter()) ? row.adapter()
+                        : resolve.apply(row.adapter());
                 if (name != null && (AdapterSelection.BASE.equals(name) || loaded.contains(name))) {
                     present.add(i);
                     texts.add(row.text());
