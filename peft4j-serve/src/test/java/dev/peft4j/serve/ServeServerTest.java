@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -243,6 +244,13 @@ class ServeServerTest {
     void theRegistryAndKeysSurviveARestart() throws IOException {
         String body = Http.classify("a", "great actors", "bad music");
         String before = http.send("POST", "/v1/classify", keyOne, body).body();
+        JsonNode registry = Http.JSON.readTree(dir.resolve("state").resolve(AdapterStore.REGISTRY).toFile());
+        assertEquals(2, registry.size());
+        assertEquals("one", registry.get(0).get("tenant").asText());
+        assertEquals("a", registry.get(0).get("name").asText());
+        assertEquals(TinyBase.LABELS.toString(), Http.JSON.convertValue(registry.get(0).get("labels"), List.class)
+                .toString());
+        assertNotNull(Instant.parse(registry.get(0).get("added").asText()));
         server.stop(5_000);
         assertEquals(null, start(dir.resolve("state"), ServeLimits.defaults()), "the admin key is created once");
         assertEquals(List.of(), skipped);
