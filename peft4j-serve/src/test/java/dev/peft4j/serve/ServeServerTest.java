@@ -257,7 +257,7 @@ class ServeServerTest {
         assertEquals(List.of("base", "a"), models(keyOne));
         assertEquals(List.of("base", "b"), models(keyTwo));
         assertClose(probabilities(before), probabilities(http.send("POST", "/v1/classify", keyOne, body)));
-        assertTrue(Http.json(http.send("GET", "/health", null, null)).get("adapters").asInt() == 2);
+        assertTrue(Http.json(http.send("GET", "/health", admin, null)).get("adapters").asInt() == 2);
     }
 
     @Test
@@ -309,9 +309,15 @@ class ServeServerTest {
                 "peft4j_requests_total{endpoint=\"classify\",status=\"200\"}")) {
             assertTrue(metrics.body().contains(name), name + " missing from\n" + metrics.body());
         }
-        JsonNode health = Http.json(http.send("GET", "/health", null, null));
+        JsonNode health = Http.json(http.send("GET", "/health", admin, null));
         assertEquals("ok", health.get("status").asText());
         assertEquals(2, health.get("adapters").asInt());
+        // other callers learn that the server is up, not how many adapters its tenants have
+        for (String caller : new String[] {null, keyOne}) {
+            JsonNode anonymous = Http.json(http.send("GET", "/health", caller, null));
+            assertEquals("ok", anonymous.get("status").asText());
+            assertFalse(anonymous.has("adapters"), anonymous.toString());
+        }
 
         String stored = Files.readString(dir.resolve("state").resolve(ApiKeys.FILE));
         for (String key : List.of(admin, keyOne, keyTwo)) {
