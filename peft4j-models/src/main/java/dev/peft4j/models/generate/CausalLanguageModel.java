@@ -17,6 +17,13 @@ public interface CausalLanguageModel {
      */
     NDArray logits(NDArray inputIds, NDArray attentionMask, KeyValueCache cache, AdapterSelection selection);
 
+    /**
+     * The logits of the last position only, [batch, vocab]: what generation reads each step. The vocabulary
+     * projection runs on one position per row instead of all of them (a prompt of n tokens would otherwise cost n
+     * vocabulary-sized products it throws away, and every re-forward without a cache as many again).
+     */
+    NDArray nextTokenLogits(NDArray inputIds, NDArray attentionMask, KeyValueCache cache, AdapterSelection selection);
+
     /** An empty cache for this model, its tensors owned by a sub-manager of {@code parent}. */
     KeyValueCache newCache(NDManager parent);
 

@@ -2,7 +2,6 @@ package dev.peft4j.models.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.models.nn.KeyValueCache;
@@ -106,15 +105,14 @@ public final class Generator {
             int length = longest;
             int fed = 0; // columns already in the cache
             for (int step = 0; step < maxNew; step++) {
-                float[] last;
+                float[] last; // [rows * vocab]
                 try (NDManager stepManager = parent.newSubManager()) {
                     int from = cache == null ? 0 : fed;
                     NDArray ids = stepManager.create(columns(tokens, rows, width, from, length),
                             new Shape(rows, length - from));
                     NDArray attention = stepManager.create(columns(mask, rows, width, 0, length),
                             new Shape(rows, length));
-                    NDArray logits = model.logits(ids, attention, cache, request.selection());
-                    last = logits.get(new NDIndex(":, -1, :")).toFloatArray(); // [rows * vocab]
+                    last = model.nextTokenLogits(ids, attention, cache, request.selection()).toFloatArray();
                     fed = length;
                 }
                 boolean running = false;

@@ -158,6 +158,16 @@ public final class LlamaModel implements AdaptableModel, CausalLanguageModel {
         return head.forward(hiddenStates(inputIds, attentionMask, cache, false, selection), selection);
     }
 
+    @Override
+    public NDArray nextTokenLogits(NDArray inputIds, NDArray attentionMask, KeyValueCache cache,
+            AdapterSelection selection) {
+        if (selection != null) {
+            requireSelection(selection, inputIds);
+        }
+        NDArray last = hiddenStates(inputIds, attentionMask, cache, false, selection).get(new NDIndex(":, -1, :"));
+        return head.forward(last, selection);
+    }
+
     /**
      * The final norm's output [batch, seq, hidden], what {@code lm_head} reads.
      *
