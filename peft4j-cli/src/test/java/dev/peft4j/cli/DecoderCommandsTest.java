@@ -31,11 +31,8 @@ class DecoderCommandsTest {
         BpeTrainer.Vocabulary vocabulary = BpeTrainer.train(List.of("Call me Ishmael. Some years ago, never mind "
                 + "how long precisely, having little or no money in my purse, I thought I would sail about."), 300);
         TokenizerJson.write(dir, vocabulary, 64);
-        LlamaConfig tiny = LlamaConfig.tiny();
-        LlamaConfig config = new LlamaConfig(vocabulary.size(), tiny.hiddenSize(), tiny.intermediateSize(),
-                tiny.numHiddenLayers(), tiny.numAttentionHeads(), tiny.numKeyValueHeads(), tiny.headDim(), 64,
-                tiny.rmsNormEps(), tiny.ropeTheta(), true, false, false, 0f, tiny.hiddenAct(), BpeTrainer.BOS_ID,
-                List.of(BpeTrainer.EOS_ID), null, 0.02f, "float32");
+        LlamaConfig config = LlamaConfig.tiny().withVocabulary(vocabulary.size(), BpeTrainer.BOS_ID,
+                List.of(BpeTrainer.EOS_ID));
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.random(config, 1, manager)) {
             model.save(dir, "F32");

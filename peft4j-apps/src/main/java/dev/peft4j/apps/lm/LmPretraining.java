@@ -94,7 +94,9 @@ public final class LmPretraining {
         figures.put("validation_bytes_per_token", tokens.validationBytesPerToken());
         figures.put("baselines", tokens.baselineFigures());
 
-        LlamaConfig config = withVocabulary(request.model(), vocabulary.size());
+        // the learned vocabulary and its specials (the BPE trainer's BOS and EOS ids)
+        LlamaConfig config = request.model().withVocabulary(vocabulary.size(), BpeTrainer.BOS_ID,
+                List.of(BpeTrainer.EOS_ID));
         List<TokenSequence> train = sample(tokens.train(), request.maxTrainWindows(), seed);
         List<TokenSequence> validation = tokens.validation();
         List<TokenSequence> curveSample = sample(validation, request.curveSample(), seed + 1);
@@ -193,14 +195,6 @@ public final class LmPretraining {
         json.putAll(report.figures());
         json.put("wall_seconds", report.totalSeconds());
         AtomicFiles.writeString(request.outputDir().resolve(RESULT_FILE), JSON.writeValueAsString(json));
-    }
-
-    /** The architecture over the learned vocabulary, with its BOS/EOS ids (the BPE trainer's specials). */
-    static LlamaConfig withVocabulary(LlamaConfig c, int vocabSize) {
-        return new LlamaConfig(vocabSize, c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
-                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(),
-                c.ropeTheta(), c.tieWordEmbeddings(), c.attentionBias(), c.mlpBias(), c.attentionDropout(),
-                c.hiddenAct(), BpeTrainer.BOS_ID, List.of(BpeTrainer.EOS_ID), null, c.initializerRange(), "float16");
     }
 
     private static double seconds(long start) {

@@ -148,6 +148,22 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 mlp, attentionDropout, hiddenAct, bosTokenId, eosTokenIds, padTokenId, initializerRange, torchDtype);
     }
 
+    /** The same architecture over another vocabulary, with that vocabulary's BOS and EOS ids. */
+    public LlamaConfig withVocabulary(int vocab, Integer bos, List<Integer> eos) {
+        return new LlamaConfig(vocab, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, maxPositionEmbeddings, rmsNormEps, ropeTheta, tieWordEmbeddings,
+                attentionBias, mlpBias, attentionDropout, hiddenAct, bos, eos, padTokenId, initializerRange,
+                torchDtype);
+    }
+
+    /** The same model initialised with another standard deviation ({@code initializer_range}). */
+    public LlamaConfig withInitializerRange(float range) {
+        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, maxPositionEmbeddings, rmsNormEps, ropeTheta, tieWordEmbeddings,
+                attentionBias, mlpBias, attentionDropout, hiddenAct, bosTokenId, eosTokenIds, padTokenId, range,
+                torchDtype);
+    }
+
     /** The same model with another padding id (null for none). */
     public LlamaConfig withPadTokenId(Integer pad) {
         return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,

@@ -38,12 +38,8 @@ class GeneratorTest {
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager();
-        LlamaConfig t = LlamaConfig.tiny();
         // init range 0.3: peaked next-token distributions, so greedy paths are not decided by rounding ties
-        LlamaConfig config = new LlamaConfig(t.vocabSize(), t.hiddenSize(), t.intermediateSize(),
-                t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(),
-                t.maxPositionEmbeddings(), t.rmsNormEps(), t.ropeTheta(), true, false, false, 0f, t.hiddenAct(),
-                t.bosTokenId(), t.eosTokenIds(), t.padTokenId(), 0.3f, t.torchDtype());
+        LlamaConfig config = LlamaConfig.tiny().withInitializerRange(0.3f);
         model = LlamaModel.random(config, 11, manager);
     }
 

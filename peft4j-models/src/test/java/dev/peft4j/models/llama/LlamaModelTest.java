@@ -25,11 +25,7 @@ class LlamaModelTest {
 
     /** The tiny config (GQA 4/2, tied) with weights large enough that every part of the forward matters. */
     static LlamaConfig testConfig(boolean tied, boolean biases) {
-        LlamaConfig t = LlamaConfig.tiny();
-        return new LlamaConfig(t.vocabSize(), t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(),
-                t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(), t.maxPositionEmbeddings(), t.rmsNormEps(),
-                t.ropeTheta(), tied, biases, biases, 0f, t.hiddenAct(), t.bosTokenId(), t.eosTokenIds(),
-                t.padTokenId(), 0.3f, t.torchDtype());
+        return LlamaConfig.tiny().withTieWordEmbeddings(tied).withBiases(biases, biases).withInitializerRange(0.3f);
     }
 
     @Test

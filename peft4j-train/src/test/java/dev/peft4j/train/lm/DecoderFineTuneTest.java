@@ -44,15 +44,8 @@ class DecoderFineTuneTest {
      * Untied, with biases: so BitFit has biases to train and the linear probe a head of its own; init range 0.3 so
      * greedy choices are clear-cut and merged and unmerged generation do not split on a rounding tie.
      */
-    private static final LlamaConfig CONFIG = initRange(LlamaConfig.tiny().withTieWordEmbeddings(false)
-            .withBiases(true, true), 0.3f);
-
-    static LlamaConfig initRange(LlamaConfig c, float range) {
-        return new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
-                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(),
-                c.ropeTheta(), c.tieWordEmbeddings(), c.attentionBias(), c.mlpBias(), c.attentionDropout(),
-                c.hiddenAct(), c.bosTokenId(), c.eosTokenIds(), c.padTokenId(), range, c.torchDtype());
-    }
+    private static final LlamaConfig CONFIG = LlamaConfig.tiny().withTieWordEmbeddings(false).withBiases(true, true)
+            .withInitializerRange(0.3f);
 
     @TempDir
     Path dir;
