@@ -84,21 +84,29 @@ final class GenerateCommand implements Callable<Integer> {
             }
             boolean streaming = prompts.size() == 1;
             TokenStream stream = !streaming ? TokenStream.NONE : new TokenStream() {
+                // the prompt goes out with the first text, so a request refused before generating prints only its error
+                private boolean promptShown;
+
                 @Override
                 public void onText(int row, String text) {
+                    showPrompt();
                     out.print(text);
                     out.flush();
                 }
 
                 @Override
                 public void onFinish(int row, FinishReason reason) {
+                    showPrompt();
                     out.println();
                 }
+
+                private void showPrompt() {
+                    if (!promptShown) {
+                        out.print(prompts.get(0));
+                        promptShown = true;
+                    }
+                }
             };
-            if (streaming) {
-                out.print(prompts.get(0));
-                out.flush();
-            }
             long start = System.nanoTime();
             List<Generator.Result> results = loaded.generator().generate(prompts, config, null, !noCache, stream,
                     manager);

@@ -82,6 +82,14 @@ class DecoderCommandsTest {
     }
 
     @Test
+    void aRequestRefusedBeforeGeneratingPrintsOnlyItsError() {
+        String[] result = run("generate", "--model", dir.toString(), "-p", "Call me", "--max-new-tokens", "100");
+        assertEquals("1", result[0]);
+        assertEquals("", result[1], "nothing on stdout, not even the prompt");
+        assertTrue(result[2].contains("exceeds the model's 64 positions"), result[2]);
+    }
+
+    @Test
     void aMissingModelDirectoryIsOneClearLine() {
         String[] result = run("generate", "--model", dir.resolve("nope").toString(), "-p", "x");
         assertEquals("1", result[0]);
