@@ -22,14 +22,16 @@ public final class AdapterSelection {
     /** The name that selects the base model (no adapter), as peft's {@code "__base__"}. */
     public static final String BASE = "__base__";
 
-    private static final AdapterSelection BASE_SELECTION = new AdapterSelection(BASE, null);
+    private static final AdapterSelection BASE_SELECTION = new AdapterSelection(BASE, null, true);
 
     private final String single; // the whole batch's choice, or null when per row
     private final List<String> rows; // one name per batch row, or null
+    private final boolean gathersSharedFactors;
 
-    private AdapterSelection(String single, List<String> rows) {
+    private AdapterSelection(String single, List<String> rows, boolean gathersSharedFactors) {
         this.single = single;
         this.rows = rows;
+        this.gathersSharedFactors = gathersSharedFactors;
     }
 
     /** No adapter: {@code W x + b} in every slot, the model's original heads. */
@@ -39,7 +41,7 @@ public final class AdapterSelection {
 
     /** One adapter for the whole batch ({@link #BASE} gives {@link #base()}). */
     public static AdapterSelection of(String adapterName) {
-        return BASE.equals(requireName(adapterName, "of")) ? BASE_SELECTION : new AdapterSelection(adapterName, null);
+        return BASE.equals(requireName(adapterName, "of")) ? BASE_SELECTION : new AdapterSelection(adapterName, null, true);
     }
 
     /**
@@ -64,7 +66,21 @@ public final class AdapterSelection {
         if (copy.stream().distinct().count() == 1) {
             return of(copy.get(0));
         }
-        return new AdapterSelection(null, Collections.unmodifiableList(copy));
+        return new AdapterSelection(null, Collections.unmodifiableList(copy), true);
+    }
+
+    /**
+     * The same rows, but every adapter runs on the sub-batch of its own rows, as peft's {@code adapter_names} does,
+     * even where adapters share factors and one gathered op would do. The result is the same up to float rounding
+     * (other GEMM shapes); the benchmark measures what the gather saves with it.
+     */
+    public AdapterSelection perAdapterLoop() {
+        return rows == null ? this : new AdapterSelection(null, rows, false);
+    }
+
+    /** Whether rows of adapters sharing factors (LoLDU) run as one gathered op (false after {@link #perAdapterLoop}). */
+    public boolean gathersSharedFactors() {
+        return gathersSharedFactors;
     }
 
     private static String requireName(String name, String factory) {
@@ -155,16 +171,17 @@ public final class AdapterSelection {
     @Override
     public boolean equals(Object o) {
         return o instanceof AdapterSelection other && Objects.equals(single, other.single)
-                && Objects.equals(rows, other.rows);
+                && Objects.equals(rows, other.rows) && gathersSharedFactors == other.gathersSharedFactors;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(single, rows);
+        return Objects.hash(single, rows, gathersSharedFactors);
     }
 
     @Override
     public String toString() {
-        return rows == null ? "AdapterSelection[" + single + "]" : "AdapterSelection" + rows;
+        return rows == null ? "AdapterSelection[" + single + "]"
+                : "AdapterSelection" + (gathersSharedFactors ? "" : "(per-adapter loop)") + rows;
     }
 }

@@ -50,7 +50,7 @@ final class SelectedForward {
         Set<Integer> grouped = new HashSet<>();
         for (int g = 0; g < byLayer.size(); g++) {
             AdapterLayer layer = byLayer.key(g);
-            if (layer instanceof SharedFactorsLayer shared) {
+            if (layer instanceof SharedFactorsLayer shared && selection.gathersSharedFactors()) {
                 int k = indexOfIdentical(factorKeys, shared.sharedFactors());
                 if (k < 0) {
                     factorKeys.add(shared.sharedFactors());

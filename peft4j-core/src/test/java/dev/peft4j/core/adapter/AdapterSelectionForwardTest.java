@@ -3,6 +3,7 @@ package dev.peft4j.core.adapter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -176,6 +177,25 @@ class AdapterSelectionForwardTest {
             float[] mixed = run(model, m, AdapterSelection.perRow(ROWS));
             assertRowsMatchWholeBatchRuns(model, m, mixed, 0);
             assertRowsMatchSeparateRequests(model, m, mixed);
+        }
+    }
+
+    @Test
+    void lolduPerAdapterLoopGivesTheGatheredResultWithinRounding() {
+        try (ToyMlp model = new ToyMlp(36); NDManager m = NDManager.newBaseManager()) {
+            threeAdapters(model, loldu("lin0", "lin1"));
+            AdapterSelection gathered = AdapterSelection.perRow(ROWS);
+            AdapterSelection loop = gathered.perAdapterLoop();
+            assertTrue(gathered.gathersSharedFactors());
+            assertFalse(loop.gathersSharedFactors());
+            assertNotEquals(gathered, loop);
+            assertEquals(ROWS, loop.rowNames());
+            // each adapter's path then runs on a sub-batch: another GEMM blocking, the grouped bound
+            float[] mixed = run(model, m, gathered);
+            PeftModelTest.assertClose(mixed, run(model, m, loop), GROUPED_TOLERANCE);
+            assertRowsMatchSeparateRequests(model, m, run(model, m, loop));
+            AdapterSelection whole = AdapterSelection.of("a");
+            assertSame(whole, whole.perAdapterLoop(), "a whole-batch selection has nothing to loop over");
         }
     }
 
