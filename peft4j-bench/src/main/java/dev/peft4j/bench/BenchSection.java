@@ -16,7 +16,9 @@ public enum BenchSection {
     /** Tokens per second of the shipped decoder, with and without the key/value cache, batch 1 and 8. */
     GENERATE,
     /** Peak resident memory per configuration (one child JVM each), trainable state and adapter file sizes. */
-    MEMORY;
+    MEMORY,
+    /** Many tenants' adapters over one base: batched per-row forward against base, per-adapter loop, merged swaps. */
+    SERVE;
 
     /** The section named {@code id} (case-insensitive), or an error listing the names. */
     public static BenchSection fromId(String id) {

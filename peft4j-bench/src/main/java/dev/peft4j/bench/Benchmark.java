@@ -68,6 +68,12 @@ public final class Benchmark {
                 log.println("peft4j bench: generation");
                 report.add(GenerateBench.run(options, manager));
             }
+            if (options.sections().contains(BenchSection.SERVE)) {
+                settle();
+                ServeBench.Report serve = ServeBench.run(options, manager, log);
+                report.add(serve.section());
+                serve.targets().forEach(report::add);
+            }
             if (options.sections().contains(BenchSection.MEMORY)) {
                 settle();
                 log.println("peft4j bench: memory (one child JVM per configuration)");

@@ -91,6 +91,16 @@ final class Workload {
         return manager.ones(new Shape(batch, seq), DataType.INT64);
     }
 
+    /** The first {@code rows} rows of {@link #ids} (a smaller request of the same texts). */
+    NDArray ids(NDManager manager, int rows) {
+        return manager.create(java.util.Arrays.copyOf(ids, rows * seq), new Shape(rows, seq));
+    }
+
+    /** All-ones attention mask [rows, seq]. */
+    NDArray mask(NDManager manager, int rows) {
+        return manager.ones(new Shape(rows, seq), DataType.INT64);
+    }
+
     NDArray labels(NDManager manager) {
         return manager.create(labels);
     }

@@ -29,8 +29,9 @@ final class BenchCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--sections", split = ",", defaultValue = "gemm,init,train,inference,generate,memory",
-            description = "Comma-separated sections to run: gemm, init, train, inference, generate, memory "
-                    + "(default: ${DEFAULT-VALUE}; train also measures gemm, its reference).")
+            description = "Comma-separated sections to run: gemm, init, train, inference, generate, memory, serve "
+                    + "(default: ${DEFAULT-VALUE}; train also measures gemm, its reference; serve, many tenants' "
+                    + "adapters over one base, takes about 10 minutes and runs only when named).")
     List<String> sections;
 
     @Option(names = "--repetitions", defaultValue = "10",

@@ -145,6 +145,28 @@ public final class AdapterSelection {
      * selection cannot name them; run them with {@code setAdapter} and the forward without a selection.
      */
     public AdapterSelection requireLoadedIn(AdaptableModel model) {
+        // per distinct name a lookup in each slot, not a set of every loaded name: a server holds 100,000 adapters
+        // and checks every batch; the full sets are built only for the error message
+        for (String name : adapterNames()) {
+            boolean found = false;
+            for (LinearSlot slot : model.linearLayers().values()) {
+                if (slot.inPlaceAdapterNames().contains(name)) {
+                    throw new IllegalArgumentException("Adapter '" + name + "' trains tensors of " + model.modelName()
+                            + " in place, so a per-call selection cannot apply it; use PeftModel.setAdapter(\"" + name
+                            + "\") and the forward without a selection, or select one of " + selectable(model));
+                }
+                found |= slot.get(name) != null || slot.head(name) != null;
+            }
+            if (!found) {
+                throw new IllegalArgumentException("The adapter selection names '" + name + "', but " + model.modelName()
+                        + " has no such adapter; loaded adapters: " + selectable(model) + ". Load it first "
+                        + "(PeftModel.loadAdapter) or select AdapterSelection.base()");
+            }
+        }
+        return this;
+    }
+
+    private static Set<String> selectable(AdaptableModel model) {
         Set<String> selectable = new TreeSet<>();
         Set<String> inPlace = new TreeSet<>();
         for (LinearSlot slot : model.linearLayers().values()) {
@@ -153,19 +175,7 @@ public final class AdapterSelection {
             inPlace.addAll(slot.inPlaceAdapterNames());
         }
         selectable.removeAll(inPlace);
-        for (String name : adapterNames()) {
-            if (inPlace.contains(name)) {
-                throw new IllegalArgumentException("Adapter '" + name + "' trains tensors of " + model.modelName()
-                        + " in place, so a per-call selection cannot apply it; use PeftModel.setAdapter(\"" + name
-                        + "\") and the forward without a selection, or select one of " + selectable);
-            }
-            if (!selectable.contains(name)) {
-                throw new IllegalArgumentException("The adapter selection names '" + name + "', but " + model.modelName()
-                        + " has no such adapter; loaded adapters: " + selectable + ". Load it first "
-                        + "(PeftModel.loadAdapter) or select AdapterSelection.base()");
-            }
-        }
-        return this;
+        return selectable;
     }
 
     @Override

@@ -33,6 +33,9 @@ public final class PeftModel implements AutoCloseable {
     private final AdapterRegistry registry;
     private final ConfigSelection selection;
     private final Map<String, Adapter> adapters = new LinkedHashMap<>();
+    // the adapters with in-place stores, which every switch of the active adapter visits: a server holds 100,000
+    // selectable adapters and none of these, and must not pay O(adapters) per add
+    private final Map<String, Adapter> withStores = new LinkedHashMap<>();
     private String activeAdapter;
     private boolean disabled;
 
@@ -101,7 +104,7 @@ public final class PeftModel implements AutoCloseable {
         }
         AdapterMethod method = registry.byId(config.methodId());
         // Original values in every shared tensor, so that layers and new snapshots see the base.
-        adapters.values().forEach(other -> other.stores().forEach(store -> store.activate(null)));
+        withStores.values().forEach(other -> other.stores().forEach(store -> store.activate(null)));
         List<LinearSlot> targets = config instanceof BaseParameterSelector ? List.of() : selection.targetSlots(config);
         List<String> notes = new ArrayList<>();
         List<LinearSlot> attached = new ArrayList<>();
@@ -145,13 +148,16 @@ public final class PeftModel implements AutoCloseable {
             model.linearLayers().values().forEach(slot -> slot.markInPlace(name));
         }
         adapters.put(name, adapter);
+        if (!adapter.stores().isEmpty()) {
+            withStores.put(name, adapter);
+        }
         setAdapter(name);
         return adapter;
     }
 
     /** A store for these tensors: an existing adapter's when it holds exactly the same ones. */
     private ModulesToSave sharedStore(Map<String, NDArray> selected) {
-        for (Adapter other : adapters.values()) {
+        for (Adapter other : withStores.values()) {
             for (ModulesToSave store : other.stores()) {
                 if (store.tensors().keySet().equals(selected.keySet())) {
                     return store;
@@ -199,7 +205,7 @@ public final class PeftModel implements AutoCloseable {
     private void applyModulesToSave() {
         // First every store back to the originals, then the active adapter's values in: stores of
         // different adapters may overlap (BitFit's biases inside full fine-tuning's everything).
-        adapters.values().forEach(adapter -> adapter.stores().forEach(store -> store.activate(null)));
+        withStores.values().forEach(adapter -> adapter.stores().forEach(store -> store.activate(null)));
         Adapter active = disabled || activeAdapter == null ? null : adapters.get(activeAdapter);
         if (active != null) {
             active.stores().forEach(store -> store.activate(active.name()));
@@ -218,6 +224,7 @@ public final class PeftModel implements AutoCloseable {
         }
         model.linearLayers().values().forEach(slot -> slot.forgetInPlace(name));
         adapters.remove(name);
+        withStores.remove(name);
         if (name.equals(activeAdapter)) {
             activeAdapter = null;
             if (!adapters.isEmpty()) {
@@ -374,6 +381,7 @@ public final class PeftModel implements AutoCloseable {
             }
         }
         adapters.clear();
+        withStores.clear();
         activeAdapter = null;
         disabled = false;
     }
