@@ -78,6 +78,11 @@ final class TinyLlama {
         return dir;
     }
 
+    /** Greedy decoding of {@code tokens} new tokens, stopping at EOS. */
+    static GenerationConfig greedy(int tokens) {
+        return GenerationConfig.builder().optMaxNewTokens(tokens).build();
+    }
+
     /** Greedy unless the config says otherwise: what {@code adapterDir} (null: the base) generates in process. */
     static Generator.Result reference(Path modelDir, Path adapterDir, String prompt, GenerationConfig config)
             throws IOException {
