@@ -18,7 +18,8 @@ import java.util.function.Predicate;
  * them), so clients that send newer or vendor fields keep working. Fields OpenAI defines whose effect this server
  * cannot give ({@code echo}, {@code logprobs}, {@code best_of}, {@code suffix}, penalties, {@code logit_bias}) are
  * accepted only at their neutral values and refused otherwise: ignoring them would return something other than
- * what was asked for without saying so.
+ * what was asked for without saying so. Defaults are OpenAI's: 16 tokens, temperature 1 (sampling; 0 is greedy),
+ * and without a {@code seed} a fresh random one per request, so unseeded samples differ from call to call.
  *
  * @param model the caller's adapter name, or {@link ServeServer#BASE_MODEL}
  * @param prompts the prompts' texts, one completion each
