@@ -3,7 +3,6 @@ package dev.peft4j.serve;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.peft4j.apps.text.TrainingArgs;
 import dev.peft4j.core.io.AdapterFormatException;
 import dev.peft4j.core.io.AtomicDirectory;
 import dev.peft4j.core.io.AtomicFiles;
@@ -23,10 +22,12 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * The persistent registry of the tenants' adapters over one {@link ServedEncoder}: each adapter's files under
+ * The persistent registry of the tenants' adapters over one {@link ServedModel} (an encoder or a decoder): each
+ * adapter's files under
  * {@code <state>/adapters/<tenant>/<name>} (replaced as a whole by {@link AtomicDirectory}), the list in
  * {@code <state>/registry.json} (rewritten atomically), and the loaded copy in the model. An install is checked
- * completely (manifest, strict load, label count) before anything that serves requests changes, so a refused
+ * completely (manifest, strict load, the model's own check such as the label count) before anything that serves
+ * requests changes, so a refused
  * adapter leaves nothing behind and a replaced one keeps serving until its successor is ready.
  */
 public final class AdapterStore {
@@ -51,19 +52,47 @@ public final class AdapterStore {
     }
 
     private final Path stateDir;
-    private final ServedEncoder model;
+    private final ServedModel model;
     private final Map<String, Installed> installed = new ConcurrentHashMap<>(); // key: tenant/name
     /** Entries that failed to restore: kept in registry.json until replaced or deleted. */
     private final Map<String, Entry> skippedEntries = new ConcurrentHashMap<>();
     private final Object writes = new Object(); // one install or delete at a time
 
-    public AdapterStore(Path stateDir, ServedEncoder model) {
+    /** The store of {@code stateDir} over {@code model} (a {@link ServedEncoder} or a {@link ServedDecoder}). */
+    public AdapterStore(Path stateDir, ServedModel model) {
         this.stateDir = stateDir;
         this.model = model;
     }
 
-    public ServedEncoder model() {
+    /** The served base, encoder or decoder. */
+    public ServedModel served() {
         return model;
+    }
+
+    /**
+     * The served encoder, for callers that know this store serves one (the encoder-only API kept from before
+     * decoders were served); on a decoder's store an {@link IllegalStateException} saying to use {@link #served()}.
+     */
+    public ServedEncoder model() {
+        if (model instanceof ServedEncoder encoder) {
+            return encoder;
+        }
+        throw new IllegalStateException("This store serves the decoder '" + model.baseId() + "', not an encoder; "
+                + "use served() (or decoder())");
+    }
+
+    /** The served decoder; on an encoder's store an {@link IllegalStateException} saying to use {@link #served()}. */
+    public ServedDecoder decoder() {
+        if (model instanceof ServedDecoder decoder) {
+            return decoder;
+        }
+        throw new IllegalStateException("This store serves the encoder '" + model.baseId() + "', not a decoder; "
+                + "use served() (or model())");
+    }
+
+    /** The state directory (keys, registry, adapters, staging). */
+    public Path stateDir() {
+        return stateDir;
     }
 
     /** What {@link #restore} could not load: the adapter and why. */
@@ -72,10 +101,12 @@ public final class AdapterStore {
 
     /**
      * Loads every registry entry; an adapter whose files fail to load is logged, returned and skipped (it stays in
-     * the registry so that fixing its files and restarting brings it back), the others load.
+     * the registry so that fixing its files and restarting brings it back), the others load. Call it before the
+     * server starts: it also clears {@code staging/} of what installs interrupted by a crash left there.
      */
     public List<Skipped> restore() throws IOException {
         List<Skipped> skipped = new ArrayList<>();
+        deleteTree(stateDir.resolve("staging")); // copies and uploads of installs a crash interrupted
         Path file = stateDir.resolve(REGISTRY);
         if (!Files.isRegularFile(file)) {
             return skipped;
@@ -109,7 +140,7 @@ public final class AdapterStore {
      * Installs (or replaces) {@code tenant}'s adapter {@code name} from a directory written by
      * {@code PeftModel.save} (with {@code training_args.json} for label names, optional). Refuses a directory that
      * fails the strict load (fingerprint, shapes, non-finite values, manifest digests) with a 422 naming the
-     * problem, and one whose label count differs from the served head's.
+     * problem, and one the model's own check refuses (an encoder's: the label count differs from the served head's).
      */
     public Entry put(String tenant, String name, Path source) throws IOException {
         Names.require("tenant", tenant);
@@ -131,7 +162,7 @@ public final class AdapterStore {
                 Path src = AtomicDirectory.openForRead(source);
                 Files.createDirectories(staging.getParent());
                 AtomicDirectory.replace(staging, fresh -> copyFiles(src, fresh));
-                List<String> labels = labels(staging);
+                List<String> labels = model.labels(staging);
                 // a first install loads under tenant/name; a replacement under a pending name beside the old one
                 String internal = model.loaded().contains(key) ? pending : key;
                 model.load(staging, internal);
@@ -189,6 +220,23 @@ public final class AdapterStore {
         return installed.get(tenant + "/" + name);
     }
 
+    /**
+     * {@code tenant}'s adapter {@code model} as a request names it; otherwise the missing-model 404, the very same
+     * for an invalid name, a missing adapter and another tenant's, so no tenant learns what others have.
+     */
+    public Installed forTenant(String tenant, String model) {
+        Installed adapter;
+        try {
+            adapter = find(tenant, Names.require("adapter", model));
+        } catch (ServeException invalidName) {
+            adapter = null;
+        }
+        if (adapter == null) {
+            throw ServeException.modelNotFound(model);
+        }
+        return adapter;
+    }
+
     /** The name {@code key} ({@code tenant/name}) is loaded under now, or null when it is not installed. */
     public String loadedName(String key) {
         Installed adapter = installed.get(key);
@@ -208,32 +256,6 @@ public final class AdapterStore {
 
     private Path adapterDir(String tenant, String name) {
         return stateDir.resolve("adapters").resolve(tenant).resolve(name);
-    }
-
-    /**
-     * The label names saved with the adapter ({@code training_args.json}), or LABEL_i; refused when their count is
-     * not the served head's.
-     */
-    private List<String> labels(Path dir) throws IOException {
-        List<String> labels;
-        if (Files.isRegularFile(dir.resolve(TrainingArgs.FILE))) {
-            try {
-                labels = TrainingArgs.load(dir).labelNames();
-            } catch (IOException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
-        } else {
-            labels = new ArrayList<>();
-            for (int i = 0; i < model.numLabels(); i++) {
-                labels.add("LABEL_" + i);
-            }
-        }
-        if (labels == null || labels.size() != model.numLabels()) {
-            throw new IllegalArgumentException("expected " + model.numLabels() + " labels (the served head's), found "
-                    + (labels == null ? "none" : labels.size() + " " + labels) + " in " + TrainingArgs.FILE
-                    + "; serve adapters trained for a " + model.numLabels() + "-label task on this server");
-        }
-        return List.copyOf(labels);
     }
 
     private void writeRegistry() throws IOException {
@@ -256,7 +278,7 @@ public final class AdapterStore {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

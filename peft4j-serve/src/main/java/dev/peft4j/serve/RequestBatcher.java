@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -149,6 +151,40 @@ public final class RequestBatcher<I, O> implements AutoCloseable {
         } finally {
             inFlight.addAndGet(-batch.size());
         }
+    }
+
+    /**
+     * The rows of {@code future} as a route waits for them: a 504 after {@code timeoutMillis} (the request is
+     * cancelled, so a queued one never runs), the missing-model 404 for {@code model} when its adapter went away
+     * while it waited, and any other failure of the batch as thrown.
+     */
+    public static <O> List<O> await(CompletableFuture<List<O>> future, long timeoutMillis, String model)
+            throws Exception {
+        try {
+            return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            throw timeout(timeoutMillis);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause(), model);
+        }
+    }
+
+    /** The 504 of a request that waited longer than {@code timeoutMillis}. */
+    static ServeException timeout(long timeoutMillis) {
+        return new ServeException(504, "server_error", "timeout", "The request waited longer than " + timeoutMillis
+                + " ms for the model; retry, or send fewer texts");
+    }
+
+    /** What a failed batch means for one request: 404 when its adapter went away, else the failure itself. */
+    static Exception failure(Throwable cause, String model) {
+        if (cause instanceof RowUnavailableException) {
+            return ServeException.modelNotFound(model);
+        }
+        if (cause instanceof Exception exception) {
+            return exception;
+        }
+        return new IllegalStateException("The batch failed: " + cause, cause); // an Error of the worker's run
     }
 
     /** A request's adapter was removed while it waited. */

@@ -1,23 +1,24 @@
 package dev.peft4j.serve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peft4j.core.adapter.AdapterSelection;
+import dev.peft4j.models.generate.Generator;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,17 +26,17 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTP face of the adapter server (OpenAI-shaped where OpenAI has the endpoint): tenants classify and embed
- * with their own adapters over one shared base, the admin creates tenants and installs adapters. Every route runs
- * through {@link #route}, which authenticates, maps every failure to OpenAI's error shape and records the metrics,
- * so no endpoint can forget one of those.
+ * (on an encoder base) or complete (on a decoder base, {@link CompletionRoutes}) with their own adapters over one
+ * shared base, the admin creates tenants and installs adapters (by path or uploaded, {@link AdapterUpload}). Every
+ * route runs through {@link #route}, which authenticates, maps every failure to OpenAI's error shape and records
+ * the metrics, so no endpoint can forget one of those.
  */
 public final class ServeServer implements AutoCloseable {
 
-    /** The model name that selects the base encoder without an adapter. */
+    /** The model name that selects the base model without an adapter. */
     public static final String BASE_MODEL = "base";
     private static final Logger LOG = Logger.getLogger(ServeServer.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String JSON_TYPE = "application/json";
+    private static final ObjectMapper JSON = HttpJson.JSON;
     /** How long Jetty's stop waits for responses still being written after the handlers have returned. */
     private static final long FLUSH_MILLIS = 5_000;
 
@@ -46,29 +47,52 @@ public final class ServeServer implements AutoCloseable {
     private final AdapterStore store;
     private final ServeLimits limits;
     private final ServeMetrics metrics = new ServeMetrics();
+    // an encoder server has the classify and embed batchers, a decoder server the completions; the others are null
     private final RequestBatcher<Classification.Row, Classification.Result> classifyBatcher;
     private final RequestBatcher<ServedEncoder.Row, float[]> embedBatcher;
+    private final CompletionRoutes completions;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
     private Javalin app;
 
+    /** A server over {@code store}'s base: the encoder's routes or the decoder's, by what the store serves. */
     public ServeServer(ApiKeys keys, AdapterStore store, ServeLimits limits) {
         this.keys = keys;
         this.store = store;
         this.limits = limits;
-        Classification classification = new Classification(store.model(), store::loadedName);
-        this.classifyBatcher = new RequestBatcher<>("classify", limits.queueCapacity(), limits.maxBatchRows(),
-                limits.maxWaitMillis(), classification::classify, metrics::batch);
-        this.embedBatcher = new RequestBatcher<>("embed", limits.queueCapacity(), limits.maxBatchRows(),
-                limits.maxWaitMillis(), classification::embed, metrics::batch);
-        metrics.queueDepth(() -> classifyBatcher.queued() + embedBatcher.queued());
+        if (store.served() instanceof ServedEncoder encoder) {
+            Classification classification = new Classification(encoder, store::loadedName);
+            this.classifyBatcher = new RequestBatcher<>("classify", limits.queueCapacity(), limits.maxBatchRows(),
+                    limits.maxWaitMillis(), classification::classify, metrics::batch);
+            this.embedBatcher = new RequestBatcher<>("embed", limits.queueCapacity(), limits.maxBatchRows(),
+                    limits.maxWaitMillis(), classification::embed, metrics::batch);
+            this.completions = null;
+            metrics.queueDepth(() -> classifyBatcher.queued() + embedBatcher.queued());
+        } else {
+            this.classifyBatcher = null;
+            this.embedBatcher = null;
+            this.completions = new CompletionRoutes(store, limits, metrics);
+            metrics.queueDepth(() -> completions.batcher().queued());
+        }
     }
 
     /** Starts listening on {@code host}:{@code port} (0: an ephemeral port, see {@link #port()}). */
     public ServeServer start(String host, int port) {
+        Path spool = AdapterUpload.spoolDir(store.stateDir());
+        try {
+            Files.createDirectories(spool);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + spool + " for uploads; check the state directory's "
+                    + "permissions", e);
+        }
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = Math.max(limits.maxBodyBytes() * 4, 1 << 16); // ours answers first
+            // uploaded adapter files: parts over 1 MiB spool into the state directory, the whole upload is capped
+            config.jetty.multipartConfig.cacheDirectory(spool.toString());
+            config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            config.jetty.multipartConfig.maxFileSize(limits.maxUploadBytes(), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(limits.maxUploadBytes() + (64 << 10), SizeUnit.BYTES);
             // Jetty's graceful stop: responses being written when stop() comes are finished, not cut off
             config.jetty.modifyServer(server -> {
                 server.setHandler(new GracefulHandler());
@@ -81,6 +105,7 @@ public final class ServeServer implements AutoCloseable {
             config.routes.get("/v1/models", route("models", Access.TENANT, this::models));
             config.routes.post("/v1/classify", route("classify", Access.TENANT, this::classify));
             config.routes.post("/v1/embeddings", route("embeddings", Access.TENANT, this::embeddings));
+            config.routes.post("/v1/completions", route("completions", Access.TENANT, this::completions));
             config.routes.post("/admin/tenants", route("admin_tenants", Access.ADMIN, this::createTenant));
             config.routes.put("/admin/adapters/{tenant}/{name}", route("admin_put", Access.ADMIN, this::putAdapter));
             config.routes.delete("/admin/adapters/{tenant}/{name}", route("admin_delete", Access.ADMIN,
@@ -95,9 +120,14 @@ public final class ServeServer implements AutoCloseable {
         return app.port();
     }
 
-    /** The classify batcher (tests watch its queue). */
+    /** The classify batcher (tests watch its queue); null on a decoder server. */
     RequestBatcher<Classification.Row, Classification.Result> classifyBatcher() {
         return classifyBatcher;
+    }
+
+    /** The completions batcher (tests watch its queue); null on an encoder server. */
+    RequestBatcher<Completions.Row, Generator.Result> completionBatcher() {
+        return completions == null ? null : completions.batcher();
     }
 
     @FunctionalInterface
@@ -116,13 +146,13 @@ public final class ServeServer implements AutoCloseable {
                 }
                 endpoint.handle(ctx, authenticate(ctx, access));
             } catch (ServeException e) {
-                error(ctx, e);
+                HttpJson.error(ctx, e);
             } catch (HttpResponseException e) {
-                error(ctx, new ServeException(e.getStatus(), "invalid_request_error", "http_" + e.getStatus(),
-                        e.getMessage()));
+                HttpJson.error(ctx, new ServeException(e.getStatus(), "invalid_request_error", "http_"
+                        + e.getStatus(), e.getMessage()));
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "Request to " + name + " failed", e);
-                error(ctx, new ServeException(500, "server_error", "internal_error", "The server failed: "
+                HttpJson.error(ctx, new ServeException(500, "server_error", "internal_error", "The server failed: "
                         + e.getMessage()));
             } finally {
                 inFlight.decrementAndGet();
@@ -167,7 +197,7 @@ public final class ServeServer implements AutoCloseable {
         if (header != null && header.startsWith("Bearer ") && keys.isAdmin(header.substring(7).trim())) {
             body.put("adapters", store.size());
         }
-        json(ctx, 200, body);
+        HttpJson.send(ctx, 200, body);
     }
 
     private void models(Context ctx, String tenant) {
@@ -181,6 +211,7 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private void classify(Context ctx, String tenant) throws Exception {
+        requireEncoder("classify");
         JsonNode body = body(ctx);
         String model = text(body, "model");
         if (BASE_MODEL.equals(model)) {
@@ -204,6 +235,7 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private void embeddings(Context ctx, String tenant) throws Exception {
+        requireEncoder("embeddings");
         JsonNode body = body(ctx);
         String model = text(body, "model");
         String internal = BASE_MODEL.equals(model) ? AdapterSelection.BASE : adapter(tenant, model).key();
@@ -223,17 +255,57 @@ public final class ServeServer implements AutoCloseable {
         json(ctx, 200, out);
     }
 
+    private void completions(Context ctx, String tenant) throws Exception {
+        if (completions == null) {
+            throw notServed("completions", "an encoder", "POST /v1/classify and /v1/embeddings",
+                    "a decoder (peft4j serve --model llama-en-4m, or a Llama directory)");
+        }
+        completions.complete(ctx, tenant);
+    }
+
+    private void requireEncoder(String endpoint) {
+        if (classifyBatcher == null) {
+            throw notServed(endpoint, "a decoder", "POST /v1/completions",
+                    "an encoder (peft4j serve --model all-minilm-l6-v2)");
+        }
+    }
+
+    /** 404: the endpoint exists, but not for the kind of base this server was started on. */
+    private ServeException notServed(String endpoint, String kind, String instead, String needed) {
+        return new ServeException(404, "invalid_request_error", "endpoint_not_served", "This server serves "
+                + kind + " ('" + store.served().baseId() + "'), which answers " + instead + "; /v1/" + endpoint
+                + " needs a server started on " + needed);
+    }
+
     private void createTenant(Context ctx, String admin) throws IOException {
         String tenant = Names.require("tenant", text(body(ctx), "tenant"));
         json(ctx, 200, JSON.createObjectNode().put("tenant", tenant).put("key", keys.createTenantKey(tenant)));
     }
 
+    /**
+     * Installs from {@code {"path": DIR}} (a directory the server can read) or from the adapter's files uploaded
+     * as {@code multipart/form-data}, which are staged in the state directory and then take the very same checked
+     * install; the staged copy is removed either way.
+     */
     private void putAdapter(Context ctx, String admin) throws IOException {
-        String path = text(body(ctx), "path");
-        AdapterStore.Entry entry = store.put(ctx.pathParam("tenant"), ctx.pathParam("name"), Path.of(path));
+        String tenant = Names.require("tenant", ctx.pathParam("tenant"));
+        String name = Names.require("adapter", ctx.pathParam("name"));
+        AdapterStore.Entry entry;
+        if (ctx.isMultipartFormData()) {
+            Path staged = AdapterUpload.stage(ctx, store.stateDir(), limits.maxUploadBytes());
+            try {
+                entry = store.put(tenant, name, staged);
+            } finally {
+                AdapterStore.deleteTree(staged);
+            }
+        } else {
+            entry = store.put(tenant, name, Path.of(text(body(ctx), "path")));
+        }
         ObjectNode out = JSON.createObjectNode().put("tenant", entry.tenant()).put("name", entry.name())
                 .put("added", entry.added());
-        entry.labels().forEach(out.putArray("labels")::add);
+        if (!entry.labels().isEmpty()) { // a decoder's adapters have no classes
+            entry.labels().forEach(out.putArray("labels")::add);
+        }
         json(ctx, 200, out);
     }
 
@@ -248,72 +320,20 @@ public final class ServeServer implements AutoCloseable {
 
     /** The caller's adapter; another tenant's is reported exactly as a missing one. */
     private AdapterStore.Installed adapter(String tenant, String model) {
-        AdapterStore.Installed adapter;
-        try {
-            adapter = store.find(tenant, Names.require("adapter", model));
-        } catch (ServeException invalidName) {
-            adapter = null;
-        }
-        if (adapter == null) {
-            throw ServeException.modelNotFound(model);
-        }
-        return adapter;
+        return store.forTenant(tenant, model);
     }
 
     private <O> List<O> await(CompletableFuture<List<O>> future, String model) throws Exception {
-        try {
-            return future.get(limits.timeoutMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(false);
-            throw new ServeException(504, "server_error", "timeout", "The request waited longer than "
-                    + limits.timeoutMillis() + " ms for the model; retry, or send fewer texts");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RequestBatcher.RowUnavailableException) {
-                throw ServeException.modelNotFound(model);
-            }
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
+        return RequestBatcher.await(future, limits.timeoutMillis(), model);
     }
 
     /** The JSON body, within the size limit; 413 or a 400 naming where the JSON broke. */
     private JsonNode body(Context ctx) {
-        if (ctx.contentLength() > limits.maxBodyBytes()) {
-            throw tooLarge(ctx.contentLength());
-        }
-        byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length > limits.maxBodyBytes()) {
-            throw tooLarge(bytes.length);
-        }
-        try {
-            JsonNode node = JSON.readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw ServeException.invalid("invalid_json", "Expected the body to be a JSON object, found "
-                        + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw ServeException.invalid("invalid_json", "The body is not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
-        } catch (IOException e) {
-            throw ServeException.invalid("invalid_json", "The body could not be read: " + e.getMessage());
-        }
-    }
-
-    private ServeException tooLarge(long size) {
-        return new ServeException(413, "invalid_request_error", "request_too_large", "The body is " + size
-                + " bytes, over the limit of " + limits.maxBodyBytes() + "; send fewer or shorter texts per request");
+        return HttpJson.body(ctx, limits.maxBodyBytes());
     }
 
     private static String text(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || !value.isTextual()) {
-            throw ServeException.invalid("invalid_" + field, "Expected '" + field + "' to be a string, found "
-                    + (value == null ? "none" : value.getNodeType().toString().toLowerCase()));
-        }
-        return value.asText();
+        return HttpJson.text(body, field);
     }
 
     /** 'input': a string or an array of 1..maxTexts strings of at most maxTextChars each. */
@@ -352,20 +372,7 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private static void json(Context ctx, int status, JsonNode body) {
-        try {
-            ctx.status(status).contentType(JSON_TYPE).result(JSON.writeValueAsString(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A JSON tree always serialises", e);
-        }
-    }
-
-    private static void error(Context ctx, ServeException e) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", e.getMessage()).put("type", e.type()).put("code", e.code());
-        if (e.status() == 429) {
-            ctx.header("Retry-After", "1");
-        }
-        json(ctx, e.status(), body);
+        HttpJson.send(ctx, status, body);
     }
 
     /**
@@ -386,9 +393,13 @@ public final class ServeServer implements AutoCloseable {
         if (app != null) {
             app.stop();
         }
-        classifyBatcher.close();
-        embedBatcher.close();
-        store.model().close();
+        if (completions != null) {
+            completions.close();
+        } else {
+            classifyBatcher.close();
+            embedBatcher.close();
+        }
+        store.served().close();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.peft4j.serve;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.peft4j.apps.text.TrainingArgs;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LoadOptions;
 import dev.peft4j.core.adapter.Peft;
@@ -14,6 +15,7 @@ import dev.peft4j.models.bert.PretrainedEncoders;
 import dev.peft4j.models.bert.PretrainedModel;
 import dev.peft4j.models.bert.SequenceClassifier;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +30,7 @@ import java.util.function.UnaryOperator;
  * state, so they may run concurrently and take the read lock); loading and deleting change the slots' maps and take
  * the write lock, so no forward sees an adapter half attached or freed under it.
  */
-public final class ServedEncoder implements AutoCloseable {
+public final class ServedEncoder implements ServedModel {
 
     /**
      * One row of a forward: its adapter (a loaded name, a name the resolver maps to one, or
@@ -81,6 +83,7 @@ public final class ServedEncoder implements AutoCloseable {
         }
     }
 
+    @Override
     public String baseId() {
         return baseId;
     }
@@ -97,6 +100,7 @@ public final class ServedEncoder implements AutoCloseable {
      * Loads {@code dir} strictly as {@code internalName} and checks it can be selected per row; on any failure
      * nothing stays attached.
      */
+    @Override
     public void load(Path dir, String internalName) throws IOException {
         lock.writeLock().lock();
         try {
@@ -113,6 +117,7 @@ public final class ServedEncoder implements AutoCloseable {
     }
 
     /** Frees {@code internalName}; nothing when it is not loaded. */
+    @Override
     public void delete(String internalName) {
         lock.writeLock().lock();
         try {
@@ -125,6 +130,7 @@ public final class ServedEncoder implements AutoCloseable {
     }
 
     /** The adapters loaded now. */
+    @Override
     public Set<String> loaded() {
         lock.readLock().lock();
         try {
@@ -132,6 +138,33 @@ public final class ServedEncoder implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * The label names saved with the adapter ({@code training_args.json}), or LABEL_i; refused when their count is
+     * not the served head's.
+     */
+    @Override
+    public List<String> labels(Path dir) throws IOException {
+        List<String> labels;
+        if (Files.isRegularFile(dir.resolve(TrainingArgs.FILE))) {
+            try {
+                labels = TrainingArgs.load(dir).labelNames();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        } else {
+            labels = new ArrayList<>();
+            for (int i = 0; i < numLabels(); i++) {
+                labels.add("LABEL_" + i);
+            }
+        }
+        if (labels == null || labels.size() != numLabels()) {
+            throw new IllegalArgumentException("expected " + numLabels() + " labels (the served head's), found "
+                    + (labels == null ? "none" : labels.size() + " " + labels) + " in " + TrainingArgs.FILE
+                    + "; serve adapters trained for a " + numLabels() + "-label task on this server");
+        }
+        return List.copyOf(labels);
     }
 
     /**
@@ -213,7 +246,6 @@ public final class ServedEncoder implements AutoCloseable {
         return () -> lock.writeLock().unlock();
     }
 
-    /** Frees the model; call once no forward runs. */
     @Override
     public void close() {
         lock.writeLock().lock();

@@ -17,7 +17,9 @@ import java.util.function.Function;
  * to and each row's positions count from its own first token). Each step chooses one token per row
  * ({@link TokenSampler}: greedy, temperature, top-k, top-p), streams the text that became final
  * ({@link IncrementalDecoder}, {@link StopStrings}) and stops a row at end-of-sequence, a stop string or
- * {@code maxNewTokens}; the batch ends when every row has.
+ * {@code maxNewTokens}; the batch ends when every row has. Rows may carry their own configs ({@link RowConfig}: a
+ * server batching different callers' requests), each then sampled, stopped and cut at its own length; since the
+ * batch is one left-padded tensor, the longest prompt plus the largest {@code maxNewTokens} must fit the model.
  *
  * <p>With the key/value cache ({@code useCache}, the default) the prompt is read once and every further step feeds
  * the model one token per row; without it every step re-reads the whole sequence, the reference the cached path is
@@ -27,14 +29,18 @@ public final class Generator {
 
     /**
      * @param prompts token ids per row (BOS included where the model uses one), each non-empty
-     * @param eosIds tokens that end a row when {@link GenerationConfig#stopAtEos()}
+     * @param config every row's generation config, unless {@code rowConfigs} gives the row its own
+     * @param eosIds tokens that end a row when its config's {@link GenerationConfig#stopAtEos()}
      * @param padId fills the left padding and the rows already finished
      * @param decode the tokenizer's decode of an id list (special tokens skipped), for text and stop strings
      * @param selection the adapter per row, or null for the model's active adapters
      * @param useCache keep a key/value cache (false: re-read the whole sequence every step)
+     * @param rowConfigs null (every row runs {@code config} and seeds its draws with its batch index), or one
+     *     {@link RowConfig} per row: a batch gathered from the requests of different callers (a server), where each
+     *     row keeps its own request's length, sampling, stop strings and seed
      */
     public record Request(List<int[]> prompts, GenerationConfig config, Set<Integer> eosIds, int padId,
-            Function<int[], String> decode, AdapterSelection selection, boolean useCache) {
+            Function<int[], String> decode, AdapterSelection selection, boolean useCache, List<RowConfig> rowConfigs) {
 
         public Request {
             Objects.requireNonNull(config, "config");
@@ -49,6 +55,41 @@ public final class Generator {
                     throw new IllegalArgumentException("Prompt " + i + " has no tokens; encode it with the BOS "
                             + "token, or give it some text");
                 }
+            }
+            if (rowConfigs != null) {
+                rowConfigs = List.copyOf(rowConfigs);
+                if (rowConfigs.size() != prompts.size()) {
+                    throw new IllegalArgumentException("Expected one row config per prompt (" + prompts.size()
+                            + "), found " + rowConfigs.size() + "; pass null to run every row with the same config");
+                }
+            }
+        }
+
+        /** Every row under {@code config}, its draws seeded by its index in the batch. */
+        public Request(List<int[]> prompts, GenerationConfig config, Set<Integer> eosIds, int padId,
+                Function<int[], String> decode, AdapterSelection selection, boolean useCache) {
+            this(prompts, config, eosIds, padId, decode, selection, useCache, null);
+        }
+
+        /** Row {@code row}'s config and seed row. */
+        RowConfig row(int row) {
+            return rowConfigs == null ? new RowConfig(config, row) : rowConfigs.get(row);
+        }
+    }
+
+    /**
+     * One row's own settings in a batch of different requests.
+     *
+     * @param config the row's length, sampling, stop strings, seed and end-of-sequence handling
+     * @param seedRow the row index its random draws are seeded with ({@link TokenSampler}): its index within its own
+     *     request, so that a sampled row draws the same tokens whichever batch it was gathered into
+     */
+    public record RowConfig(GenerationConfig config, int seedRow) {
+
+        public RowConfig {
+            Objects.requireNonNull(config, "config");
+            if (seedRow < 0) {
+                throw new IllegalArgumentException("seedRow: expected an index >= 0, found " + seedRow);
             }
         }
     }
@@ -68,7 +109,10 @@ public final class Generator {
         List<int[]> prompts = request.prompts();
         int rows = prompts.size();
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
-        int maxNew = request.config().maxNewTokens();
+        int maxNew = 0; // the longest any row may run: the batch runs until every row has finished
+        for (int r = 0; r < rows; r++) {
+            maxNew = Math.max(maxNew, request.row(r).config().maxNewTokens());
+        }
         if (longest + maxNew > model.maxPositions()) {
             throw new IllegalArgumentException("The longest prompt (" + longest + " tokens) plus max_new_tokens ("
                     + maxNew + ") exceeds the model's " + model.maxPositions() + " positions; shorten the prompt "
@@ -83,11 +127,9 @@ public final class Generator {
                 }
             }
         }
-        TokenSampler sampler = new TokenSampler(request.config());
-        StopStrings stops = StopStrings.of(request.config());
         List<RowState> states = new ArrayList<>();
-        for (int[] prompt : prompts) {
-            states.add(new RowState(request.decode(), prompt, stops));
+        for (int r = 0; r < rows; r++) {
+            states.add(new RowState(request.decode(), prompts.get(r), request.row(r)));
         }
         // the sequence so far, left-padded: column j of row r; mask 1 on real tokens
         int width = longest + maxNew;
@@ -120,8 +162,8 @@ public final class Generator {
                     RowState state = states.get(r);
                     int next = request.padId();
                     if (!state.finished()) {
-                        next = sampler.next(r, last, r * vocab, vocab);
-                        state.accept(r, next, request, stream, step + 1 == maxNew);
+                        next = state.sample(last, r * vocab, vocab);
+                        state.accept(r, next, request.eosIds(), stream, step + 1);
                     }
                     tokens[r * width + length] = next;
                     mask[r * width + length] = 1;
@@ -149,26 +191,39 @@ public final class Generator {
         return out;
     }
 
-    /** One row's generated ids, streamed text and finish. */
+    /**
+     * One row's generated ids, streamed text and finish, under its own config; its own sampler, so that its draws
+     * come from its own seed and seed row whatever the other rows are.
+     */
     private static final class RowState {
 
         private final IncrementalDecoder decoder;
         private final StopStrings.Tracker text;
+        private final GenerationConfig config;
+        private final TokenSampler sampler;
+        private final int seedRow;
         private final List<Integer> generated = new ArrayList<>();
         private FinishReason reason;
 
-        RowState(Function<int[], String> decode, int[] prompt, StopStrings stops) {
+        RowState(Function<int[], String> decode, int[] prompt, RowConfig row) {
             this.decoder = new IncrementalDecoder(decode, prompt);
-            this.text = stops.tracker();
+            this.config = row.config();
+            this.text = StopStrings.of(config).tracker();
+            this.sampler = new TokenSampler(config);
+            this.seedRow = row.seedRow();
+        }
+
+        int sample(float[] logits, int offset, int vocab) {
+            return sampler.next(seedRow, logits, offset, vocab);
         }
 
         boolean finished() {
             return reason != null;
         }
 
-        void accept(int row, int token, Request request, TokenStream stream, boolean lastStep) {
+        void accept(int row, int token, Set<Integer> eosIds, TokenStream stream, int steps) {
             generated.add(token);
-            if (request.config().stopAtEos() && request.eosIds().contains(token)) {
+            if (config.stopAtEos() && eosIds.contains(token)) {
                 finish(row, FinishReason.EOS, stream);
                 return;
             }
@@ -176,7 +231,7 @@ public final class Generator {
             if (text.stopped()) {
                 reason = FinishReason.STOP_STRING;
                 stream.onFinish(row, reason);
-            } else if (lastStep) {
+            } else if (steps == config.maxNewTokens()) {
                 finish(row, FinishReason.LENGTH, stream);
             }
         }

@@ -152,6 +152,47 @@ class GeneratorTest {
     }
 
     @Test
+    void rowsWithTheirOwnConfigsGiveWhatEachGivesAloneWhateverTheirPlaceInTheBatch() {
+        int[] a = {1, 5, 9};
+        int[] b = {1, 40};
+        int[] c = {1, 7, 7, 30, 22, 61};
+        GenerationConfig shortGreedy = greedy(5);
+        GenerationConfig sampled = GenerationConfig.builder().optMaxNewTokens(12).optTemperature(1.2).optTopP(0.9)
+                .optSeed(7).optStopAtEos(false).build();
+        Generator.Result freeC = run(List.of(c), greedy(20), true, TokenStream.NONE).get(0);
+        GenerationConfig stopped = greedy(20).toBuilder().optStopStrings(freeC.text().substring(4, 6)).build();
+        // the sampled row sits at batch index 1 but is seeded as row 0 of its own request
+        List<Generator.Result> batch = new Generator(model).generate(new Generator.Request(List.of(a, b, c),
+                shortGreedy, Set.of(EOS), EOS, DECODE, null, true, List.of(new Generator.RowConfig(shortGreedy, 0),
+                new Generator.RowConfig(sampled, 0), new Generator.RowConfig(stopped, 0))), TokenStream.NONE, manager);
+        Generator.Result aloneA = run(List.of(a), shortGreedy, true, TokenStream.NONE).get(0);
+        Generator.Result aloneB = run(List.of(b), sampled, true, TokenStream.NONE).get(0);
+        Generator.Result aloneC = run(List.of(c), stopped, true, TokenStream.NONE).get(0);
+        assertArrayEquals(aloneA.tokens(), batch.get(0).tokens());
+        assertEquals(5, batch.get(0).tokens().length);
+        assertEquals(FinishReason.LENGTH, batch.get(0).reason());
+        assertArrayEquals(aloneB.tokens(), batch.get(1).tokens());
+        assertEquals(12, batch.get(1).tokens().length);
+        assertArrayEquals(aloneC.tokens(), batch.get(2).tokens());
+        assertEquals(FinishReason.STOP_STRING, batch.get(2).reason());
+        assertEquals(aloneC.text(), batch.get(2).text());
+        // seeded as row 1 instead, the sampled row draws other tokens: the seed row is what makes it repeatable
+        List<Generator.Result> reseeded = new Generator(model).generate(new Generator.Request(List.of(b), sampled,
+                Set.of(EOS), EOS, DECODE, null, true, List.of(new Generator.RowConfig(sampled, 1))), TokenStream.NONE,
+                manager);
+        assertTrue(!java.util.Arrays.equals(aloneB.tokens(), reseeded.get(0).tokens()),
+                "seed rows 0 and 1 drew the same 12 tokens");
+    }
+
+    @Test
+    void aRowConfigPerPromptIsRequired() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Generator.Request(
+                List.of(new int[] {1, 5}, new int[] {1, 6}), greedy(3), Set.of(EOS), EOS, DECODE, null, true,
+                List.of(new Generator.RowConfig(greedy(3), 0))));
+        assertTrue(e.getMessage().contains("one row config per prompt (2), found 1"), e.getMessage());
+    }
+
+    @Test
     void tooLongARequestIsRefusedWithTheLimit() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> run(List.of(new int[] {1, 2, 3}), greedy(62), true, TokenStream.NONE));
