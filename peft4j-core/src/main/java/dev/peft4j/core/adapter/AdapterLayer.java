@@ -13,7 +13,10 @@ import java.util.Map;
  */
 public interface AdapterLayer extends AutoCloseable {
 
-    /** Returns {@code baseOut} plus this adapter's path for input {@code x} ([..., n] to [..., m]). */
+    /**
+     * Returns {@code baseOut} plus this adapter's path for input {@code x} ([..., n] to [..., m]). {@code baseOut} is
+     * the slot's own fresh result, which the layer may add into in place when no gradient is recorded.
+     */
     NDArray forward(NDArray x, NDArray baseOut);
 
     /** The dense weight [m, n] this adapter defines ({@code W_eff}), for merging. */
