@@ -70,8 +70,8 @@ class ServeLoadIT {
      * default: the server shares two cores with this JVM's 64 clients (and here with other jobs), and with two OpenMP
      * threads every op waits for both to be scheduled. Measured in-process at load average ~5: a mixed 64-row batch
      * (thousands of small ops, e.g. each LoLDU adapter's scale vector in each of 36 layers) took 7-18 s with two
-     * threads and 0.7-1.6 s with one, and the 64-client phase hit the 30 s request timeout. At load ~3.6 two threads
-     * ran the phases about as fast as one.
+     * threads and 0.7-1.6 s with one, and the 64-client phase hit the 30 s request timeout. At load ~2.4 the two ran
+     * this test alike (two threads: 34 rows/s at 64 clients against 29, 21 rows/s at one client against 35).
      */
     private static final int ENGINE_THREADS = Integer.getInteger("peft4j.load.threads", 1);
     private static final String BASE = ServeServer.BASE_MODEL;
