@@ -66,7 +66,7 @@ final class AdapterFiles {
         for (LinearSlot slot : adapter.slots()) {
             slot.get(adapterName).stateTensors(mode == SaveMode.PORTABLE)
                     .forEach((key, tensor) -> tensors.put(PeftModel.fileKey(slot.name(), key), toData(tensor)));
-            metadata.put(FINGERPRINT_PREFIX + slot.name(), fingerprint(slot.weight()));
+            metadata.put(FINGERPRINT_PREFIX + slot.name(), slot.baseFingerprint());
             if (slot.get(adapterName) instanceof SharedAdapterState shared) {
                 shared.sharedTensors().forEach((key, tensor) -> tensors.put(sharedKey(key), toData(tensor)));
             }
@@ -392,7 +392,7 @@ final class AdapterFiles {
             if (saved == null) {
                 return;
             }
-            String actual = fingerprint(slot.weight());
+            String actual = slot.baseFingerprint();
             if (saved.equals(actual)) {
                 return;
             }

@@ -71,6 +71,7 @@ final class HeadCopies implements AutoCloseable {
     /** Puts this adapter's values into the model's own tensors: {@code mergeAndUnload} keeps the trained head. */
     void writeIntoModel() {
         copies.forEach((name, copy) -> Tensors.overwrite(live.get(name), copy.toFloatArray()));
+        slots.values().forEach(LinearSlot::forgetFingerprint);
     }
 
     /** Takes the copies off their slots and frees them. */

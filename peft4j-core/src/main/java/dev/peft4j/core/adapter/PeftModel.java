@@ -112,7 +112,7 @@ public final class PeftModel implements AutoCloseable {
             int index = 0;
             for (LinearSlot slot : model.linearLayers().values()) {
                 if (targets.contains(slot)) {
-                    LayerContext context = new LayerContext(name, index, notes);
+                    LayerContext context = new LayerContext(name, index, notes, trainable);
                     Map<String, NDArray> state = savedState.apply(slot);
                     slot.add(name, state == null ? method.createLayer(config, slot, context)
                             : method.restoreLayer(config, slot, context, state));

@@ -67,9 +67,13 @@ class AdapterFilesTest {
             loaded.unload();
             assertArrayEquals(base, run(model, m), 0f);
         }
-        try (ToyMlp model = new ToyMlp(11)) {
-            assertEquals(0, PeftModel.count(PeftModel.load(model, tmp, false).trainableParameters()),
-                    "a frozen load trains nothing");
+        try (ToyMlp model = new ToyMlp(11); NDManager m = NDManager.newBaseManager()) {
+            PeftModel frozen = PeftModel.load(model, tmp, false);
+            assertEquals(0, PeftModel.count(frozen.trainableParameters()), "a frozen load trains nothing");
+            // a frozen LoLDU layer computes its scale once, with the same ops: the same bits
+            assertArrayEquals(expected, run(model, m), "a frozen load must give the trained output exactly");
+            frozen.merge(); // the merged weight sums the delta into W first: another rounding, a few ulp (see
+            assertClose(expected, run(model, m), 1e-5); // AdapterSelectionForwardTest.GROUPED_TOLERANCE)
         }
         Map<?, ?> config = new ObjectMapper().readValue(tmp.resolve("adapter_config.json").toFile(), Map.class);
         assertEquals("LOLDU", config.get("peft_type"));
@@ -99,6 +103,26 @@ class AdapterFilesTest {
             assertTrue(e.getMessage().contains("peft4j.base_sha256.lin0"), e.getMessage());
             assertTrue(e.getMessage().contains("PORTABLE"), e.getMessage());
             assertTrue(otherBase.linearLayers().get("lin0").adapterNames().isEmpty(), "failed load leaves no adapter");
+        }
+    }
+
+    @Test
+    void theCachedBaseFingerprintFollowsAMergeIntoTheBase() throws IOException {
+        // the fingerprint is cached per slot; merging an adapter into the base changes the weight, so an adapter of
+        // the original base must then be refused, and one saved on the merged base must name the merged weights
+        Path original = tmp.resolve("original");
+        Path onMerged = tmp.resolve("on-merged");
+        try (ToyMlp model = new ToyMlp(15)) {
+            PeftModel peft = trained(model);
+            peft.save(original);
+            peft.mergeAndUnload();
+            assertThrows(AdapterFormatException.class, () -> PeftModel.load(model, original, false));
+            Peft.wrap(model, LolduConfig.builder().setRank(3).optTargetModules("lin0").build()).save(onMerged);
+        }
+        try (ToyMlp fresh = new ToyMlp(15)) {
+            assertThrows(AdapterFormatException.class, () -> PeftModel.load(fresh, onMerged, false),
+                    "an adapter saved on the merged base names the merged weights, not the original ones");
+            PeftModel.load(fresh, original, false).unload(); // the first adapter still loads on the original base
         }
     }
 

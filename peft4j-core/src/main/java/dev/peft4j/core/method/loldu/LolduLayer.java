@@ -42,6 +42,7 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
     private final NDArray z; // [r], trainable
     private final NDArray sigma; // [1], trainable when trainSigma
     private final boolean trainSigma;
+    private final NDArray frozenScale; // s, computed once for a frozen (inference-only) layer; null when it trains
 
     /** Factors of one slot, as float arrays (row-major). */
     record Factors(int m, int n, int r, float[] lowerPermuted, float[] pivots, float[] unitUpper) {
@@ -49,10 +50,12 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
 
     /**
      * Builds the layer over {@code baseWeight} ([m, n]) on its (acquired) decomposition factors, with the diagonal
-     * starting at {@code z0} and the offset {@code c}; the layer releases the factors on close.
+     * starting at {@code z0} and the offset {@code c}; the layer releases the factors on close. A {@code frozen}
+     * layer (an adapter loaded for inference) trains nothing and computes its scale vector once: a batch mixing
+     * 1,000 tenants would otherwise recompute 1,000 of them in every adapted slot, two engine calls each.
      */
     LolduLayer(NDArray baseWeight, LolduFactors factors, float[] c, float[] z0, float sigmaValue, float sigma0,
-            boolean trainSigma) {
+            boolean trainSigma, boolean frozen) {
         this.manager = baseWeight.getManager().newSubManager();
         this.baseWeight = baseWeight;
         this.trainSigma = trainSigma;
@@ -64,10 +67,15 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
             scaledOffset = offset.mul(sigmaInit);
         }
         z = manager.create(z0);
-        z.setRequiresGradient(true);
         sigma = manager.create(new float[] {sigmaValue});
-        if (trainSigma) {
-            sigma.setRequiresGradient(true);
+        if (frozen) {
+            frozenScale = computeScale(manager);
+        } else {
+            frozenScale = null;
+            z.setRequiresGradient(true);
+            if (trainSigma) {
+                sigma.setRequiresGradient(true);
+            }
         }
     }
 
@@ -77,6 +85,11 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
      */
     @Override
     public NDArray scale(NDManager owner) {
+        // a frozen layer's is its own, read-only: callers derive new arrays from it and never close it
+        return frozenScale != null ? frozenScale : computeScale(owner);
+    }
+
+    private NDArray computeScale(NDManager owner) {
         NDArray scaledZ = z.mul(sigma);
         scaledZ.attach(owner);
         NDArray s = scaledZ.sub(scaledOffset);
@@ -119,12 +132,17 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
         return addLifted(baseOut, scaleRows(projected, rowScales));
     }
 
+    /** s as a row [1, r] in {@code scratch} (a frozen layer's own s would otherwise collect the reshaped views). */
+    private NDArray scaleRow(NDManager scratch) {
+        NDArray row = scale(scratch).reshape(1, rank());
+        row.attach(scratch);
+        return row;
+    }
+
     @Override
     public NDArray mergedWeight() {
-        int r = rank();
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray s = scale(scratch);
-            NDArray scaledLower = lowerPermuted.mul(s.reshape(1, r));
+            NDArray scaledLower = lowerPermuted.mul(scaleRow(scratch));
             scaledLower.attach(scratch);
             NDArray delta = scaledLower.matMul(unitUpper);
             delta.attach(scratch);
@@ -136,10 +154,9 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
 
     @Override
     public LoraFactors loraFactors() {
-        int r = rank();
         // W_eff - W = Lp diag(sigma z - sigma0 c) U'_r
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray b = lowerPermuted.mul(scale(scratch).reshape(1, r));
+            NDArray b = lowerPermuted.mul(scaleRow(scratch));
             b.attach(manager);
             return new LoraFactors(unitUpper.duplicate(), b);
         }
@@ -152,6 +169,9 @@ final class LolduLayer implements SharedFactorsLayer, LowRankExportable {
 
     @Override
     public Map<String, NDArray> trainableParameters() {
+        if (frozenScale != null) {
+            return Map.of(); // loaded for inference: z and sigma are fixed (the cached scale depends on them)
+        }
         Map<String, NDArray> params = new LinkedHashMap<>();
         params.put(Z, z);
         if (trainSigma) {

@@ -64,7 +64,8 @@ public final class LolduMethod implements AdapterMethod {
             float[] pivots = factors.pivots().toFloatArray();
             float[] z0 = loldu.init().initialZ(pivots, new Random(loldu.seed() + context.layerIndex()));
             float[] c = loldu.init().identityAtInit() ? z0 : pivots;
-            return new LolduLayer(slot.weight(), factors, c, z0, loldu.sigma0(), loldu.sigma0(), loldu.trainSigma());
+            return new LolduLayer(slot.weight(), factors, c, z0, loldu.sigma0(), loldu.sigma0(), loldu.trainSigma(),
+                    !context.trainable());
         } catch (RuntimeException e) {
             factors.release();
             throw e;
@@ -88,7 +89,7 @@ public final class LolduMethod implements AdapterMethod {
         try {
             return new LolduLayer(slot.weight(), factors, state.get(LolduLayer.OFFSET).toFloatArray(),
                     state.get(LolduLayer.Z).toFloatArray(), state.get(LolduLayer.SIGMA).toFloatArray()[0],
-                    loldu.sigma0(), loldu.trainSigma());
+                    loldu.sigma0(), loldu.trainSigma(), !context.trainable());
         } catch (RuntimeException e) {
             factors.release();
             throw e;
