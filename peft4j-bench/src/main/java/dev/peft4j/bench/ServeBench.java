@@ -11,6 +11,8 @@ import dev.peft4j.models.bert.SequenceClassifier;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +26,8 @@ import java.util.Random;
  * weights per request (merge, forward the request's rows, unmerge); then the memory each resident adapter takes.
  *
  * <p>Each family (LoLDU r = 64 on q,v; LoRA r = 8 on q,v, the paper's settings) lives on one model copy holding all
- * its adapters, each with its own classification head as a tenant's adapter has, and each made distinct (z, or
- * LoRA's B, moved off its init by seeded noise) so that no two rows compute the same thing. Texts are short (the
+ * its adapters, each with its own classification head as a tenant's adapter has, installed as a server installs
+ * them (strict loads of adapter directories, frozen for inference; see {@link Family#grow}). Texts are short (the
  * classification requests a server sees), {@value #SEQ} tokens. A batch holds at least {@value #ROWS} rows and one
  * row per adapter at most counts: with N adapters row i uses adapter i mod N, so every adapter of the batch is
  * distinct when N equals the rows. The merged-swap strategy's requests are independent, so it is timed on a
@@ -37,6 +39,8 @@ final class ServeBench {
     static final int SEQ = 16;
     static final int ROWS = 1_000;
     static final int SWAP_SAMPLE = 16;
+    /** Distinct adapter directories each family installs over and over under new names. */
+    static final int VARIANTS = 8;
     /** Resident LoLDU adapters the memory check goes up to (the 100,000). */
     static final int RESIDENT = 100_000;
     static final double SHARE_TARGET = 0.90;
@@ -124,6 +128,8 @@ final class ServeBench {
             // the largest pool still serves: one batch of ROWS rows, each row another of the 100,000
             List<Timed> resident = Timed.interleaved(0, 1, small, List.of(new Case(loldu, AdapterSelection.base()),
                     new Case(loldu, loldu.spreadSelection(ROWS, RESIDENT))));
+            loldu.deleteVariants();
+            lora.deleteVariants();
             return report(rows, memory, resident.get(1).rowsPerSecond() / resident.get(0).rowsPerSecond());
         }
     }
@@ -180,6 +186,7 @@ final class ServeBench {
         private final AdapterConfig config;
         private final Workload workload;
         private final SequenceClassifier classifier;
+        private final List<Path> variants = new ArrayList<>();
         private PeftModel peft;
         private int size;
 
@@ -195,32 +202,61 @@ final class ServeBench {
         }
 
         /**
-         * Adds adapters until there are {@code total}, each moved off its init; the memory they took at each count
-         * of {@link #ADAPTER_COUNTS} passed on the way (and at {@code total}), measured from the count before.
+         * Installs adapters until there are {@code total}, as a server does: strict loads (manifest, fingerprints,
+         * shapes, finiteness) of adapter directories, frozen for inference. The directories are {@value #VARIANTS}
+         * adapters trained nowhere but moved off their init by seeded noise, so that rows of different variants
+         * compute different things; adapter i loads variant i mod {@value #VARIANTS} under its own name. Returns the
+         * memory the installs took at each count of {@link #ADAPTER_COUNTS} from 1,000 on passed on the way (and at
+         * {@code total}), measured from the count before.
          */
         List<Resident> grow(int total, Random random) {
+            if (variants.isEmpty()) {
+                writeVariants(random);
+            }
             List<Resident> measured = new ArrayList<>();
             int from = size;
             long heapBefore = heapUsed();
             long rssBefore = rss();
             long start = System.nanoTime();
             while (size < total) {
-                if (peft == null) {
-                    peft = Peft.wrap(classifier, config, adapter(0));
-                } else {
-                    peft.addAdapter(adapter(size), config);
+                try {
+                    peft.loadAdapter(variants.get(size % VARIANTS), adapter(size), false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot load adapter variant " + size % VARIANTS, e);
                 }
-                perturb(peft, random);
                 size++;
-                if (size == total || (size > from && isCount(size) && size >= 1_000)) {
+                if (size == total || (isCount(size) && size >= 1_000)) {
                     measured.add(new Resident(name, size - from, heapUsed() - heapBefore, rss() - rssBefore,
                             (System.nanoTime() - start) / 1e9));
                 }
             }
-            if (total == RESIDENT) {
-                return List.of(measured.get(measured.size() - 1));
+            return total == RESIDENT ? List.of(measured.get(measured.size() - 1)) : measured;
+        }
+
+        private void writeVariants(Random random) {
+            try (NDManager scratch = classifier.manager().newSubManager()) {
+                PeftModel source = Peft.wrap(workload.classifier(scratch), config);
+                for (int k = 0; k < VARIANTS; k++) {
+                    perturb(source, random);
+                    Path dir = Files.createTempDirectory("peft4j-serve-bench-" + name);
+                    source.save(dir);
+                    variants.add(dir);
+                }
+                source.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write the adapter variants of " + name, e);
             }
-            return measured;
+            peft = Peft.empty(classifier);
+        }
+
+        void deleteVariants() {
+            for (Path dir : variants) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+                } catch (IOException e) {
+                    // a temporary directory left behind is no reason to lose the measurements
+                }
+            }
         }
 
         private static boolean isCount(int n) {
@@ -233,15 +269,13 @@ final class ServeBench {
         }
 
         /**
-         * Moves the new (active) adapter's own tensors off their init: LoLDU's z by up to 10% of itself, LoRA's B (zero at
-         * init) to noise of magnitude 0.01; the head copy keeps the base head's values (the row still reads its
-         * own copy).
+         * Moves the active adapter's own tensors further off their init: LoLDU's z by up to 10% of itself, LoRA's B
+         * (zero at init) to noise of magnitude 0.01.
          */
         private static void perturb(PeftModel peft, Random random) {
             for (NDArray tensor : peft.adapterParameters().values()) {
                 float[] values = tensor.toFloatArray();
                 for (int i = 0; i < values.length; i++) {
-                    // uniform noise: LoRA adds 74k values per adapter, Gaussian draws would dominate the set-up
                     float u = random.nextFloat() - 0.5f;
                     values[i] = values[i] == 0 ? 0.02f * u : values[i] * (1 + 0.2f * u);
                 }
@@ -360,13 +394,14 @@ final class ServeBench {
             entry.put("rss_bytes", m.rssBytes());
             entry.put("heap_bytes_per_adapter", m.heapPerAdapter());
             entry.put("rss_bytes_per_adapter", m.rssPerAdapter());
-            entry.put("seconds_to_add", m.secondsToAdd());
+            entry.put("seconds_to_install", m.secondsToAdd());
             memoryJson.add(entry);
             notes.add("memory: " + m.family() + " +" + m.adapters() + " adapters: heap "
                     + Section.bytes(m.heapBytes()) + " (" + Section.bytes((long) m.heapPerAdapter())
                     + " each), resident set +" + Section.bytes(m.rssBytes()) + " ("
-                    + Section.bytes((long) m.rssPerAdapter()) + " each), added in "
-                    + Section.fixed(m.secondsToAdd(), 1) + " s");
+                    + Section.bytes((long) m.rssPerAdapter()) + " each), installed in "
+                    + Section.fixed(m.secondsToAdd(), 1) + " s (" + Section.fixed(1e3 * m.secondsToAdd() / m.adapters(), 2)
+                    + " ms each, strict load from files)");
         }
         notes.add(RESIDENT + " LoLDU adapters resident: a batch of " + ROWS + " rows on " + ROWS
                 + " distinct ones of them runs at " + Section.percent(residentShare) + " of base-only (one run each)");

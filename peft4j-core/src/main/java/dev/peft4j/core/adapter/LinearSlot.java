@@ -27,6 +27,7 @@ public final class LinearSlot implements AutoCloseable {
     private final String name;
     private NDArray weight; // [m, n], the original base weight, exactly as loaded
     private String fingerprint; // SHA-256 of weight while nothing of peft4j has written into it, see baseFingerprint
+    private float magnitudeBound = Float.NaN; // AdapterFiles.magnitudeBound(weight), cached as the fingerprint
     private final NDArray bias; // [m] or null
     private final Map<String, AdapterLayer> adapters = new LinkedHashMap<>();
     private final Map<String, SlotHead> heads = new LinkedHashMap<>(); // per-adapter copies of weight/bias
@@ -79,7 +80,7 @@ public final class LinearSlot implements AutoCloseable {
                     + ", found " + newWeight.getShape());
         }
         weight = newWeight;
-        fingerprint = null;
+        forgetFingerprint();
     }
 
     /**
@@ -100,9 +101,21 @@ public final class LinearSlot implements AutoCloseable {
         return fingerprint;
     }
 
-    /** Drops the cached {@link #baseFingerprint()} (the weight's values may have changed). */
+    /** The strict load's bound on adapter values for this slot, cached and dropped with the fingerprint. */
+    float baseMagnitudeBound() {
+        if (!inPlaceAdapters.isEmpty()) {
+            return AdapterFiles.magnitudeBound(weight);
+        }
+        if (Float.isNaN(magnitudeBound)) {
+            magnitudeBound = AdapterFiles.magnitudeBound(weight);
+        }
+        return magnitudeBound;
+    }
+
+    /** Drops the cached {@link #baseFingerprint()} and bound (the weight's values may have changed). */
     void forgetFingerprint() {
         fingerprint = null;
+        magnitudeBound = Float.NaN;
     }
 
     public NDArray bias() {
@@ -195,12 +208,12 @@ public final class LinearSlot implements AutoCloseable {
     /** Marks an adapter whose values live in the model's own tensors while active: no per-call selection of it. */
     void markInPlace(String adapterName) {
         inPlaceAdapters.add(adapterName);
-        fingerprint = null;
+        forgetFingerprint();
     }
 
     void forgetInPlace(String adapterName) {
         inPlaceAdapters.remove(adapterName);
-        fingerprint = null;
+        forgetFingerprint();
     }
 
     Set<String> inPlaceAdapterNames() {
@@ -302,7 +315,7 @@ public final class LinearSlot implements AutoCloseable {
         adapters.clear();
         heads.clear();
         inPlaceAdapters.clear();
-        fingerprint = null;
+        forgetFingerprint();
         active.clear();
         adaptersDisabled = false;
     }
