@@ -2,8 +2,6 @@ package dev.peft4j.serve;
 
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.core.adapter.AdapterSelection;
-import dev.peft4j.core.adapter.LoadOptions;
-import dev.peft4j.core.adapter.Peft;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.models.generate.FinishReason;
 import dev.peft4j.models.generate.Generator;
@@ -18,8 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
 
 /**
@@ -42,12 +38,11 @@ public final class ServedDecoder implements ServedModel {
     private final NDManager manager;
     private final LlamaModel model;
     private final LlamaTokenizer tokenizer;
-    private final PeftModel peft;
+    private final ServedAdapters adapters;
     private final Generator generator;
     private final Set<Integer> eosIds;
     private final int padId;
     private final String baseId;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
 
     private ServedDecoder(NDManager manager, LlamaModel model, LlamaTokenizer tokenizer, String baseId) {
         // pairs the model with its tokenizer (vocabulary sizes) and gives Llama's EOS and padding conventions
@@ -55,7 +50,7 @@ public final class ServedDecoder implements ServedModel {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.peft = Peft.empty(model);
+        this.adapters = new ServedAdapters(model);
         this.generator = new Generator(model);
         this.eosIds = Set.copyOf(text.eosIds());
         this.padId = text.padId();
@@ -101,40 +96,17 @@ public final class ServedDecoder implements ServedModel {
 
     @Override
     public void load(Path dir, String internalName) throws IOException {
-        lock.writeLock().lock();
-        try {
-            peft.loadAdapter(dir, internalName, false, LoadOptions.strict());
-            try {
-                AdapterSelection.of(internalName).requireLoadedIn(model);
-            } catch (IllegalArgumentException notSelectable) {
-                peft.deleteAdapter(internalName);
-                throw notSelectable;
-            }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        adapters.load(dir, internalName);
     }
 
     @Override
     public void delete(String internalName) {
-        lock.writeLock().lock();
-        try {
-            if (peft.adapterNames().contains(internalName)) {
-                peft.deleteAdapter(internalName);
-            }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        adapters.delete(internalName);
     }
 
     @Override
     public Set<String> loaded() {
-        lock.readLock().lock();
-        try {
-            return Set.copyOf(peft.adapterNames());
-        } finally {
-            lock.readLock().unlock();
-        }
+        return adapters.loaded();
     }
 
     /** A decoder's adapter has no classes: nothing to keep, nothing to check beyond the strict load. */
@@ -154,19 +126,7 @@ public final class ServedDecoder implements ServedModel {
      * @throws IllegalArgumentException when a row alone does not fit the model (callers check this first)
      */
     public List<Generator.Result> generate(List<Row> rows, UnaryOperator<String> resolve, TokenStream stream) {
-        lock.readLock().lock();
-        try {
-            Set<String> loaded = peft.adapterNames();
-            List<Integer> present = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                String adapter = rows.get(i).adapter();
-                String name = AdapterSelection.BASE.equals(adapter) ? adapter : resolve.apply(adapter);
-                if (name != null && (AdapterSelection.BASE.equals(name) || loaded.contains(name))) {
-                    present.add(i);
-                    names.add(name);
-                }
-            }
+        return adapters.forward(rows.stream().map(Row::adapter).toList(), resolve, (present, names) -> {
             Generator.Result[] out = new Generator.Result[rows.size()];
             int from = 0;
             while (from < present.size()) {
@@ -179,9 +139,7 @@ public final class ServedDecoder implements ServedModel {
                 from = to;
             }
             return Arrays.asList(out);
-        } finally {
-            lock.readLock().unlock();
-        }
+        });
     }
 
     /** The end of the run of rows from {@code present[from]} on whose longest prompt plus largest length fits. */
@@ -229,21 +187,15 @@ public final class ServedDecoder implements ServedModel {
 
     /** Test seam: holds the write lock so generations wait; returns the unlocker. */
     Runnable holdForwards() throws InterruptedException {
-        if (!lock.writeLock().tryLock(10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("could not hold the model's write lock within 10 s");
-        }
-        return () -> lock.writeLock().unlock();
+        return adapters.holdForwards();
     }
 
     @Override
     public void close() {
-        lock.writeLock().lock();
-        try {
+        adapters.closeAfterForwards(() -> {
             tokenizer.close();
             model.close();
             manager.close();
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 }

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.peft4j.apps.text.TrainingArgs;
 import dev.peft4j.core.adapter.AdapterSelection;
-import dev.peft4j.core.adapter.LoadOptions;
-import dev.peft4j.core.adapter.Peft;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.bert.BertModel;
@@ -20,8 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
 
 /**
@@ -43,9 +39,8 @@ public final class ServedEncoder implements ServedModel {
     private final BertModel encoder;
     private final BertTokenizer tokenizer;
     private final SequenceClassifier classifier;
-    private final PeftModel peft;
+    private final ServedAdapters adapters;
     private final String baseId;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
 
     private ServedEncoder(NDManager manager, BertModel encoder, BertTokenizer tokenizer, SequenceClassifier.Pooling
             pooling, int numLabels, String baseId) {
@@ -54,7 +49,7 @@ public final class ServedEncoder implements ServedModel {
         this.tokenizer = tokenizer;
         this.classifier = pooling == SequenceClassifier.Pooling.CLS
                 ? SequenceClassifier.cls(encoder, numLabels, 0) : SequenceClassifier.meanPooled(encoder, numLabels, 0);
-        this.peft = Peft.empty(classifier);
+        this.adapters = new ServedAdapters(classifier);
         this.baseId = baseId;
     }
 
@@ -96,48 +91,19 @@ public final class ServedEncoder implements ServedModel {
         return tokenizer.maxLength();
     }
 
-    /**
-     * Loads {@code dir} strictly as {@code internalName} and checks it can be selected per row; on any failure
-     * nothing stays attached.
-     */
     @Override
     public void load(Path dir, String internalName) throws IOException {
-        lock.writeLock().lock();
-        try {
-            peft.loadAdapter(dir, internalName, false, LoadOptions.strict());
-            try {
-                AdapterSelection.of(internalName).requireLoadedIn(classifier);
-            } catch (IllegalArgumentException notSelectable) {
-                peft.deleteAdapter(internalName);
-                throw notSelectable;
-            }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        adapters.load(dir, internalName);
     }
 
-    /** Frees {@code internalName}; nothing when it is not loaded. */
     @Override
     public void delete(String internalName) {
-        lock.writeLock().lock();
-        try {
-            if (peft.adapterNames().contains(internalName)) {
-                peft.deleteAdapter(internalName);
-            }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        adapters.delete(internalName);
     }
 
-    /** The adapters loaded now. */
     @Override
     public Set<String> loaded() {
-        lock.readLock().lock();
-        try {
-            return Set.copyOf(peft.adapterNames());
-        } finally {
-            lock.readLock().unlock();
-        }
+        return adapters.loaded();
     }
 
     /**
@@ -190,27 +156,12 @@ public final class ServedEncoder implements ServedModel {
     }
 
     private float[][] forward(List<Row> rows, UnaryOperator<String> resolve, boolean classify) {
-        lock.readLock().lock();
-        try {
-            Set<String> loaded = peft.adapterNames();
-            List<Integer> present = new ArrayList<>();
-            List<String> texts = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                Row row = rows.get(i);
-                String name = AdapterSelection.BASE.equals(row.adapter()) ? row.adapter()
-                        : resolve.apply(row.adapter());
-                if (name != null && (AdapterSelection.BASE.equals(name) || loaded.contains(name))) {
-                    present.add(i);
-                    texts.add(row.text());
-                    names.add(name);
-                }
-            }
+        return adapters.forward(rows.stream().map(Row::adapter).toList(), resolve, (present, names) -> {
             float[][] out = new float[rows.size()][];
             if (present.isEmpty()) {
                 return out;
             }
-            BertTokenizer.Batch batch = tokenizer.encode(texts);
+            BertTokenizer.Batch batch = tokenizer.encode(present.stream().map(i -> rows.get(i).text()).toList());
             try (NDManager scope = manager.newSubManager()) {
                 NDArray ids = scope.create(batch.inputIds());
                 NDArray mask = scope.create(batch.attentionMask());
@@ -233,29 +184,21 @@ public final class ServedEncoder implements ServedModel {
                 }
             }
             return out;
-        } finally {
-            lock.readLock().unlock();
-        }
+        });
     }
 
     /** Test seam: holds the write lock so forwards wait (a worker "you can hold"); returns the unlocker. */
     Runnable holdForwards() throws InterruptedException {
-        if (!lock.writeLock().tryLock(10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("could not hold the model's write lock within 10 s");
-        }
-        return () -> lock.writeLock().unlock();
+        return adapters.holdForwards();
     }
 
     @Override
     public void close() {
-        lock.writeLock().lock();
-        try {
+        adapters.closeAfterForwards(() -> {
             classifier.close();
             tokenizer.close();
             encoder.close();
             manager.close();
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 }

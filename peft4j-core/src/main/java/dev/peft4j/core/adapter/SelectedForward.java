@@ -106,6 +106,8 @@ final class SelectedForward {
         }
         scales.add(batchManager.zeros(new Shape(first.rank())));
         NDArray stacked = NDArrays.stack(scales); // [k + 1, r]
+        // a frozen layer's scale is its own: the stack would join that layer's manager, one per forward, for good
+        stacked.attach(batchManager);
         long[] index = new long[byLayer.batch()];
         Arrays.fill(index, layers.size());
         for (int k = 0; k < layers.size(); k++) {
