@@ -80,6 +80,9 @@ record Section(String key, String title, List<String> header, List<List<String>>
 
     /** Bytes in binary units ("512 B", "3.0 KiB", "87.3 MiB"). */
     static String bytes(long bytes) {
+        if (bytes < 0) {
+            return "-" + bytes(-bytes); // a resident set can shrink between two readings
+        }
         if (bytes < 1024) {
             return bytes + " B";
         }

@@ -62,7 +62,7 @@ final class ServeBench {
     }
 
     /** Memory of resident adapters, measured by adding them to a loaded model. */
-    record Resident(String family, int adapters, long heapBytes, long rssBytes, double secondsToAdd) {
+    record Resident(String family, int adapters, long heapBytes, long rssBytes, double secondsToAdd, long rssTotal) {
 
         double heapPerAdapter() {
             return (double) heapBytes / adapters;
@@ -211,7 +211,7 @@ final class ServeBench {
          */
         List<Resident> grow(int total, Random random) {
             if (variants.isEmpty()) {
-                writeVariants(random);
+                writeVariants(random); // before the baseline: it loads and frees a model copy
             }
             List<Resident> measured = new ArrayList<>();
             int from = size;
@@ -226,8 +226,10 @@ final class ServeBench {
                 }
                 size++;
                 if (size == total || (isCount(size) && size >= 1_000)) {
-                    measured.add(new Resident(name, size - from, heapUsed() - heapBefore, rss() - rssBefore,
-                            (System.nanoTime() - start) / 1e9));
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    long rssNow = rss();
+                    measured.add(new Resident(name, size - from, heapUsed() - heapBefore, rssNow - rssBefore,
+                            seconds, rssNow));
                 }
             }
             return total == RESIDENT ? List.of(measured.get(measured.size() - 1)) : measured;
@@ -395,13 +397,14 @@ final class ServeBench {
             entry.put("heap_bytes_per_adapter", m.heapPerAdapter());
             entry.put("rss_bytes_per_adapter", m.rssPerAdapter());
             entry.put("seconds_to_install", m.secondsToAdd());
+            entry.put("process_rss_bytes_after", m.rssTotal());
             memoryJson.add(entry);
             notes.add("memory: " + m.family() + " +" + m.adapters() + " adapters: heap "
                     + Section.bytes(m.heapBytes()) + " (" + Section.bytes((long) m.heapPerAdapter())
                     + " each), resident set +" + Section.bytes(m.rssBytes()) + " ("
                     + Section.bytes((long) m.rssPerAdapter()) + " each), installed in "
                     + Section.fixed(m.secondsToAdd(), 1) + " s (" + Section.fixed(1e3 * m.secondsToAdd() / m.adapters(), 2)
-                    + " ms each, strict load from files)");
+                    + " ms each, strict load from files); process resident set then " + Section.bytes(m.rssTotal()));
         }
         notes.add(RESIDENT + " LoLDU adapters resident: a batch of " + ROWS + " rows on " + ROWS
                 + " distinct ones of them runs at " + Section.percent(residentShare) + " of base-only (one run each)");
