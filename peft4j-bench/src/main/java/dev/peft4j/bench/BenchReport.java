@@ -66,7 +66,8 @@ public final class BenchReport {
                 rows.add(List.of(t.name(), Section.fixed(t.measured(), 3),
                         (t.atLeast() ? ">= " : "<= ") + Section.fixed(t.limit(), 2), t.met() ? "met" : "MISSED"));
             }
-            out.append(new Section("targets", "Targets (the issues' figures: training step, serving)", List.of("target", "measured", "limit", "verdict"),
+            out.append(new Section("targets", "Targets (the issues' figures: training step, serving)",
+                    List.of("target", "measured", "limit", "verdict"),
                     rows, null, List.of()).format());
         }
         return out.toString();

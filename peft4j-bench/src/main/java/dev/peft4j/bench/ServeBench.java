@@ -403,8 +403,9 @@ final class ServeBench {
                     + Section.bytes(m.heapBytes()) + " (" + Section.bytes((long) m.heapPerAdapter())
                     + " each), resident set +" + Section.bytes(m.rssBytes()) + " ("
                     + Section.bytes((long) m.rssPerAdapter()) + " each), installed in "
-                    + Section.fixed(m.secondsToAdd(), 1) + " s (" + Section.fixed(1e3 * m.secondsToAdd() / m.adapters(), 2)
-                    + " ms each, strict load from files); process resident set then " + Section.bytes(m.rssTotal()));
+                    + Section.fixed(m.secondsToAdd(), 1) + " s ("
+                    + Section.fixed(1e3 * m.secondsToAdd() / m.adapters(), 2) + " ms each, strict load from files); "
+                    + "process resident set then " + Section.bytes(m.rssTotal()));
         }
         notes.add(RESIDENT + " LoLDU adapters resident: a batch of " + ROWS + " rows on " + ROWS
                 + " distinct ones of them runs at " + Section.percent(residentShare) + " of base-only (one run each)");
