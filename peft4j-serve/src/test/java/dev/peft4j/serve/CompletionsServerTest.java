@@ -73,14 +73,11 @@ class CompletionsServerTest {
     }
 
     private String createTenant(String tenant) {
-        HttpResponse<String> response = http.send("POST", "/admin/tenants", admin, "{\"tenant\":\"" + tenant + "\"}");
-        assertEquals(200, response.statusCode(), response.body());
-        return Http.json(response).get("key").asText();
+        return http.createTenant(admin, tenant);
     }
 
     private HttpResponse<String> install(String tenant, String name, Path source) {
-        return http.send("PUT", "/admin/adapters/" + tenant + "/" + name, admin,
-                "{\"path\":" + Http.JSON.valueToTree(source.toString()) + "}");
+        return http.installByPath(admin, tenant, name, source);
     }
 
     static String body(Object... fields) {

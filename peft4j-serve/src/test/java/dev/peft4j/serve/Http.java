@@ -49,6 +49,19 @@ final class Http {
         }
     }
 
+    /** Creates {@code tenant} with the admin key (it must succeed); returns the tenant's API key. */
+    String createTenant(String adminKey, String tenant) {
+        HttpResponse<String> response = send("POST", "/admin/tenants", adminKey, "{\"tenant\":\"" + tenant + "\"}");
+        org.junit.jupiter.api.Assertions.assertEquals(200, response.statusCode(), response.body());
+        return json(response).get("key").asText();
+    }
+
+    /** Installs the adapter directory {@code source} as {@code tenant/name} by path, with the admin key. */
+    HttpResponse<String> installByPath(String adminKey, String tenant, String name, java.nio.file.Path source) {
+        return send("PUT", "/admin/adapters/" + tenant + "/" + name, adminKey,
+                "{\"path\":" + JSON.valueToTree(source.toString()) + "}");
+    }
+
     CompletableFuture<HttpResponse<String>> sendAsync(String method, String path, String key, String body) {
         return client.sendAsync(request(method, path, key, body), HttpResponse.BodyHandlers.ofString());
     }
