@@ -3,11 +3,14 @@ package dev.peft4j.core.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.core.Linear;
+import dev.peft4j.core.precision.Bf16Kernels;
+import dev.peft4j.core.precision.Precision;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -36,6 +39,9 @@ public final class LinearSlot implements AutoCloseable {
     private boolean adaptersDisabled;
     private String mergedAdapter; // name of the adapter folded into mergedWeight, or null
     private NDArray mergedWeight;
+    private Precision precision = Precision.FP32;
+    private NDArray weightBf16; // BF16: the frozen base weight's bf16 copy, made on first use, dropped with the cache
+    private NDArray mergedBf16; // BF16: mergedWeight's bf16 copy
 
     public LinearSlot(String name, NDArray weight, NDArray bias) {
         if (weight.getShape().dimension() != 2) {
@@ -112,10 +118,73 @@ public final class LinearSlot implements AutoCloseable {
         return magnitudeBound;
     }
 
-    /** Drops the cached {@link #baseFingerprint()} and bound (the weight's values may have changed). */
+    /**
+     * Drops the cached {@link #baseFingerprint()}, bound and bf16 copy (the weight's values may have changed).
+     */
     void forgetFingerprint() {
         fingerprint = null;
         magnitudeBound = Float.NaN;
+        dropBf16Copies();
+    }
+
+    /** The precision of this slot's base products ({@link Precision}); fp32 unless set. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * Multiplies the base (and a merged) weight in {@code precision} from now on. The fp32 weight stays as loaded;
+     * in bf16 a frozen weight gets a bf16 copy (half its size) on first use, a weight that trains in place (full
+     * fine-tuning) is cast per call so that its gradient reaches the fp32 weight.
+     */
+    public synchronized void setPrecision(Precision precision) {
+        this.precision = Objects.requireNonNull(precision, "precision");
+        dropBf16Copies();
+    }
+
+    private synchronized void dropBf16Copies() {
+        if (weightBf16 != null) {
+            weightBf16.close();
+            weightBf16 = null;
+        }
+        if (mergedBf16 != null) {
+            mergedBf16.close();
+            mergedBf16 = null;
+        }
+    }
+
+    /** {@code x w^T + b} in this slot's precision; {@code w} is the base weight, the merged one or a head copy. */
+    NDArray baseLinear(NDArray x, NDArray w, NDArray b) {
+        if (precision == Precision.FP32) {
+            return linear(x, w, b);
+        }
+        return Bf16Kernels.linear(x, bf16Operand(w), b);
+    }
+
+    /** The bf16 copy of a frozen base or merged weight (made once, under the lock: forwards may run in parallel). */
+    private synchronized NDArray bf16Operand(NDArray w) {
+        if (w.hasGradient() || !inPlaceAdapters.isEmpty()) {
+            return w; // trains (or may have been written) in place: cast per call, the gradient flows to w
+        }
+        if (w == weight) {
+            if (weightBf16 == null) {
+                weightBf16 = frozenCopy(weight);
+            }
+            return weightBf16;
+        }
+        if (w == mergedWeight) {
+            if (mergedBf16 == null) {
+                mergedBf16 = frozenCopy(mergedWeight);
+            }
+            return mergedBf16;
+        }
+        return w; // a head copy: small, cast per call
+    }
+
+    private static NDArray frozenCopy(NDArray w) {
+        NDArray copy = Bf16Kernels.toBf16(w);
+        copy.attach(w.getManager());
+        return copy;
     }
 
     public NDArray bias() {
@@ -125,10 +194,11 @@ public final class LinearSlot implements AutoCloseable {
     /** y = x W^T + b, plus the active adapters' paths (the active adapter's head copy, if any). x is [..., n]. */
     public NDArray forward(NDArray x) {
         if (mergedWeight != null) {
-            return linear(x, mergedWeight, bias);
+            return baseLinear(x, mergedWeight, bias);
         }
         SlotHead head = activeHead();
-        NDArray out = head == null ? linear(x, weight, bias) : linear(x, head.weightOr(weight), head.biasOr(bias));
+        NDArray out = head == null ? baseLinear(x, weight, bias)
+                : baseLinear(x, head.weightOr(weight), head.biasOr(bias));
         if (firstActive() == null) {
             return out;
         }
@@ -283,6 +353,7 @@ public final class LinearSlot implements AutoCloseable {
 
     public void unmerge() {
         if (mergedWeight != null) {
+            dropBf16Copies();
             mergedWeight.close();
             mergedWeight = null;
             mergedAdapter = null;

@@ -1,5 +1,7 @@
 package dev.peft4j.core.adapter;
 
+import dev.peft4j.core.precision.Precision;
+
 /** The one-call entry point, as peft's {@code get_peft_model}. */
 public final class Peft {
 
@@ -15,6 +17,16 @@ public final class Peft {
         PeftModel peft = new PeftModel(model, AdapterRegistry.defaultRegistry());
         peft.addAdapter(adapterName, config);
         return peft;
+    }
+
+    /**
+     * Multiplies every linear layer of {@code model} in {@code precision} (before or after wrapping: adapters keep
+     * their own fp32 arithmetic). {@link Precision#auto()} picks bf16 where the CPU has bf16 matrix units.
+     */
+    public static void setPrecision(AdaptableModel model, Precision precision) {
+        for (LinearSlot slot : model.linearLayers().values()) {
+            slot.setPrecision(precision);
+        }
     }
 
     /** A wrapper with no adapter yet, to {@code load} saved adapters into. */

@@ -88,8 +88,8 @@ final class SelectedForward {
     }
 
     private static NDArray baseLinear(LinearSlot slot, NDArray x, SlotHead head) {
-        return head == null ? LinearSlot.linear(x, slot.weight(), slot.bias())
-                : LinearSlot.linear(x, head.weightOr(slot.weight()), head.biasOr(slot.bias()));
+        return head == null ? slot.baseLinear(x, slot.weight(), slot.bias())
+                : slot.baseLinear(x, head.weightOr(slot.weight()), head.biasOr(slot.bias()));
     }
 
     /**
