@@ -1,9 +1,11 @@
 package dev.peft4j.bench;
 
+import dev.peft4j.core.precision.Precision;
 import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.bert.PretrainedModel;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -20,9 +22,10 @@ import java.util.Set;
  * @param cache where the model jar is fetched to
  * @param threads the engine's intra-op threads; 0 keeps its default (one per core). On a machine shared with other
  *     processes, fewer threads than cores can be faster: every parallel op waits for all its threads to be scheduled
+ * @param precisions the precisions the GEMM, training and inference sections run in, each against its own ceiling
  */
 public record BenchOptions(String name, Set<BenchSection> sections, int warmup, int repetitions, int batch, int seq,
-        PretrainedModel model, Path outputDir, ArtifactCache cache, int threads) {
+        PretrainedModel model, Path outputDir, ArtifactCache cache, int threads, List<Precision> precisions) {
 
     public BenchOptions {
         if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
@@ -39,6 +42,10 @@ public record BenchOptions(String name, Set<BenchSection> sections, int warmup, 
         require(threads >= 0, "threads must be >= 0 (0: the engine's default), found " + threads);
         require(seq >= 2, "seq must be >= 2 ([CLS] and [SEP]), found " + seq);
         sections = Set.copyOf(sections);
+        if (precisions == null || precisions.isEmpty()) {
+            throw new IllegalArgumentException("Choose at least one precision: fp32, bf16");
+        }
+        precisions = List.copyOf(new java.util.LinkedHashSet<>(precisions));
     }
 
     private static void require(boolean condition, String message) {
@@ -47,9 +54,13 @@ public record BenchOptions(String name, Set<BenchSection> sections, int warmup, 
         }
     }
 
-    /** The settings: every section, 3 warm-up and 10 timed repetitions, batch 32, seq 128, MiniLM. */
+    /**
+     * The issue's settings: every section, 3 warm-up and 10 timed repetitions, batch 32, seq 128, MiniLM, fp32 and
+     * bf16.
+     */
     public static BenchOptions defaults(String name, Path outputDir) {
         return new BenchOptions(name, EnumSet.allOf(BenchSection.class), 3, 10, 32, 128,
-                PretrainedModel.ALL_MINILM_L6_V2, outputDir, ArtifactCache.defaultCache(), 0);
+                PretrainedModel.ALL_MINILM_L6_V2, outputDir, ArtifactCache.defaultCache(), 0,
+                List.of(Precision.FP32, Precision.BF16));
     }
 }

@@ -3,11 +3,15 @@ package dev.peft4j.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.peft4j.core.precision.Bf16Kernels;
+import dev.peft4j.core.precision.CpuFeatures;
+import dev.peft4j.core.precision.Precision;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,6 +29,13 @@ public final class Benchmark {
     static final double FLOOR_TARGET = 1.10;
     static final double FULL_FT_TARGET = 0.75;
     static final double CEILING_TARGET = 0.50;
+    // Issue 16: a step at most 2x the inference forward of the same batch, bf16 at most 0.30x the fp32 step and at
+    // least 2x its inference speed, merged inference within 3% of the base.
+    static final double STEP_OVER_INFERENCE_TARGET = 2.0;
+    static final double BF16_STEP_TARGET = 0.30;
+    static final double BF16_INFERENCE_SPEEDUP = 2.0;
+    static final double MERGED_TARGET = 1.03;
+    static final String STEP_CASE = "loldu r=64 q,v";
 
     private Benchmark() {
     }
@@ -37,12 +48,12 @@ public final class Benchmark {
         }
         BenchReport report = new BenchReport(options.name(), environment(options));
         Workload workload = Workload.load(options.model(), options.cache(), options.batch(), options.seq());
-        double ceiling = Double.NaN;
         try (NDManager manager = NDManager.newBaseManager()) {
-            if (options.sections().contains(BenchSection.GEMM) || options.sections().contains(BenchSection.TRAIN)) {
-                log.println("peft4j bench: GEMM ceiling");
-                GemmBench gemm = GemmBench.run(options, manager);
-                ceiling = gemm.ceilingGflops();
+            GemmBench gemm = null;
+            if (options.sections().contains(BenchSection.GEMM) || options.sections().contains(BenchSection.TRAIN)
+                    || options.sections().contains(BenchSection.INFERENCE)) {
+                log.println("peft4j bench: GEMM ceiling per precision " + options.precisions());
+                gemm = GemmBench.run(options, manager);
                 report.add(gemm.section());
             }
             if (options.sections().contains(BenchSection.INIT)) {
@@ -50,19 +61,40 @@ public final class Benchmark {
                 log.println("peft4j bench: initialisation");
                 report.add(InitBench.run(options, workload, manager));
             }
-            if (options.sections().contains(BenchSection.TRAIN)) {
-                settle();
-                log.println("peft4j bench: training steps (7 cases x " + (options.warmup() + options.repetitions())
-                        + " steps)");
-                TrainBench train = TrainBench.run(options, workload, manager, ceiling, log);
-                report.add(train.section());
-                addTrainingTargets(report, train, ceiling);
+            Map<Precision, TrainBench> trains = new EnumMap<>(Precision.class);
+            Map<Precision, InferenceBench.Result> inferences = new EnumMap<>(Precision.class);
+            for (Precision precision : options.precisions()) {
+                if (options.sections().contains(BenchSection.TRAIN)) {
+                    settle();
+                    log.println("peft4j bench: " + precision.describe() + " training steps (7 cases x "
+                            + (options.warmup() + options.repetitions()) + " steps)");
+                    TrainBench train = TrainBench.run(options, workload, manager, precision,
+                            gemm.ceilingGflops(precision), log);
+                    trains.put(precision, train);
+                    report.add(train.section());
+                    addTrainingTargets(report, train, gemm.ceilingGflops(precision));
+                }
+                if (options.sections().contains(BenchSection.INFERENCE)) {
+                    settle();
+                    log.println("peft4j bench: " + precision.describe() + " inference");
+                    InferenceBench.Result inference = InferenceBench.run(options, workload, manager, precision,
+                            gemm.ceilingGflops(precision));
+                    inferences.put(precision, inference);
+                    report.add(inference.section());
+                    report.add(new Target(precision.id() + " merged inference / base",
+                            inference.medians().get(InferenceBench.MERGED) / inference.medians().get(
+                                    InferenceBench.BASE), MERGED_TARGET, false));
+                }
+                TrainBench train = trains.get(precision);
+                InferenceBench.Result inference = inferences.get(precision);
+                if (train != null && inference != null) {
+                    report.add(new Target(precision.id() + " " + STEP_CASE + " step / inference forward",
+                            TrainBench.find(train.results(), STEP_CASE).samples().median()
+                                    / inference.medians().get(InferenceBench.BASE), STEP_OVER_INFERENCE_TARGET,
+                            false));
+                }
             }
-            if (options.sections().contains(BenchSection.INFERENCE)) {
-                settle();
-                log.println("peft4j bench: inference");
-                report.add(InferenceBench.run(options, workload, manager));
-            }
+            addPrecisionTargets(report, trains, inferences);
             if (options.sections().contains(BenchSection.GENERATE)) {
                 settle();
                 log.println("peft4j bench: generation");
@@ -92,7 +124,23 @@ public final class Benchmark {
         System.gc();
     }
 
+    /** bf16 against fp32 in the same run: the step time ratio and the inference speed-up. */
+    private static void addPrecisionTargets(BenchReport report, Map<Precision, TrainBench> trains,
+            Map<Precision, InferenceBench.Result> inferences) {
+        if (trains.containsKey(Precision.FP32) && trains.containsKey(Precision.BF16)) {
+            double fp32 = TrainBench.find(trains.get(Precision.FP32).results(), STEP_CASE).samples().median();
+            double bf16 = TrainBench.find(trains.get(Precision.BF16).results(), STEP_CASE).samples().median();
+            report.add(new Target("bf16 / fp32 " + STEP_CASE + " step", bf16 / fp32, BF16_STEP_TARGET, false));
+        }
+        if (inferences.containsKey(Precision.FP32) && inferences.containsKey(Precision.BF16)) {
+            double fp32 = inferences.get(Precision.FP32).medians().get(InferenceBench.BASE);
+            double bf16 = inferences.get(Precision.BF16).medians().get(InferenceBench.BASE);
+            report.add(new Target("bf16 inference speed-up over fp32", fp32 / bf16, BF16_INFERENCE_SPEEDUP, true));
+        }
+    }
+
     private static void addTrainingTargets(BenchReport report, TrainBench train, double ceiling) {
+        String prefix = train.precision().id() + " ";
         double floor = TrainBench.find(train.results(), MethodCase.FLOOR).samples().median();
         double full = TrainBench.find(train.results(), "full FT").samples().median();
         for (TrainBench.Result r : train.results()) {
@@ -100,9 +148,10 @@ public final class Benchmark {
                 continue;
             }
             double median = r.samples().median();
-            report.add(new Target(r.method().name() + " / floor", median / floor, FLOOR_TARGET, false));
-            report.add(new Target(r.method().name() + " / full FT", median / full, FULL_FT_TARGET, false));
-            report.add(new Target(r.method().name() + " of GEMM ceiling", r.flops().total() / median / 1e9 / ceiling,
+            report.add(new Target(prefix + r.method().name() + " / floor", median / floor, FLOOR_TARGET, false));
+            report.add(new Target(prefix + r.method().name() + " / full FT", median / full, FULL_FT_TARGET, false));
+            report.add(new Target(prefix + r.method().name() + " of GEMM ceiling",
+                    r.flops().total() / median / 1e9 / ceiling,
                     CEILING_TARGET, true));
         }
     }
@@ -121,6 +170,12 @@ public final class Benchmark {
         env.put("engine_interop_threads", JniUtils.getNumInteropThreads());
         env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         env.put("load_average_start", loadAverage());
+        CpuFeatures cpu = CpuFeatures.current();
+        env.put("cpu", cpu.model());
+        env.put("cpu_features", cpu.reportedFlags());
+        env.put("bf16_matrix_units", cpu.hasBf16MatrixUnits());
+        env.put("bf16_kernel", Bf16Kernels.kernel().name().toLowerCase(java.util.Locale.ROOT));
+        env.put("precisions", options.precisions().stream().map(Precision::id).toList());
         return env;
     }
 

@@ -1,6 +1,7 @@
 package dev.peft4j.bench;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.core.precision.Precision;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,16 +20,23 @@ final class TrainBench {
             FlopCounter.Count flops, long trainable) {
     }
 
+    private final Precision precision;
     private final List<Result> results;
     private final Section section;
 
-    private TrainBench(List<Result> results, Section section) {
+    private TrainBench(Precision precision, List<Result> results, Section section) {
+        this.precision = precision;
         this.results = results;
         this.section = section;
     }
 
-    static TrainBench run(BenchOptions options, Workload workload, NDManager parent, double ceilingGflops,
-            java.io.PrintStream log) {
+    /** The section's id: {@code train} in fp32 (as before precisions existed), {@code train-bf16} in bf16. */
+    static String sectionId(String base, Precision precision) {
+        return precision == Precision.FP32 ? base : base + "-" + precision.id();
+    }
+
+    static TrainBench run(BenchOptions options, Workload workload, NDManager parent, Precision precision,
+            double ceilingGflops, java.io.PrintStream log) {
         List<MethodCase> cases = MethodCase.trainingCases(workload.fullRank());
         FlopCounter.ModelShape shape = workload.shape();
         List<NDManager> managers = new ArrayList<>();
@@ -37,7 +45,7 @@ final class TrainBench {
             for (MethodCase method : cases) {
                 NDManager manager = parent.newSubManager();
                 managers.add(manager);
-                steps.add(new TrainingStep(workload.wrap(method, manager), workload));
+                steps.add(new TrainingStep(workload.wrap(method, manager, precision), workload));
             }
             for (TrainingStep step : steps) {
                 for (int i = 0; i < options.warmup(); i++) {
@@ -47,8 +55,8 @@ final class TrainBench {
             double[][] seconds = new double[cases.size()][options.repetitions()];
             double[][][] phases = new double[cases.size()][3][options.repetitions()];
             for (int rep = 0; rep < options.repetitions(); rep++) {
-                log.printf(java.util.Locale.ROOT, "peft4j bench: training repetition %d of %d%n", rep + 1,
-                        options.repetitions());
+                log.printf(java.util.Locale.ROOT, "peft4j bench: %s training repetition %d of %d%n", precision.id(),
+                        rep + 1, options.repetitions());
                 for (int i = 0; i < cases.size(); i++) {
                     int c = (i + rep) % cases.size(); // rotate the order: no case always follows the same one
                     long start = System.nanoTime();
@@ -65,14 +73,15 @@ final class TrainBench {
                         new Samples(phases[c][1]), new Samples(phases[c][2]),
                         FlopCounter.trainingStep(shape, cases.get(c).plan()), steps.get(c).trainableCount()));
             }
-            return new TrainBench(results, section(options, results, ceilingGflops));
+            return new TrainBench(precision, results, section(options, precision, results, ceilingGflops));
         } finally {
             steps.forEach(TrainingStep::close);
             managers.forEach(NDManager::close);
         }
     }
 
-    private static Section section(BenchOptions options, List<Result> results, double ceilingGflops) {
+    private static Section section(BenchOptions options, Precision precision, List<Result> results,
+            double ceilingGflops) {
         double floor = results.get(0).samples().median();
         double full = find(results, "full FT").samples().median();
         List<List<String>> rows = new ArrayList<>();
@@ -103,7 +112,8 @@ final class TrainBench {
             entry.put("fraction_of_ceiling", gflops / ceilingGflops);
             json.add(entry);
         }
-        return new Section("train", "Training step (batch " + options.batch() + ", seq " + options.seq() + ")",
+        return new Section(sectionId("train", precision), "Training step, " + precision.describe() + " (batch "
+                + options.batch() + ", seq " + options.seq() + ")",
                 List.of("method", "trainable", "median ms", "min-max ms", "fwd ms", "bwd ms", "upd ms", "/floor", "/full FT", "GFLOP", "GFLOP/s",
                         "of ceiling"),
                 rows, json, List.of(
@@ -112,6 +122,7 @@ final class TrainBench {
                                 + "phases (upd = freeing the step's tensors + AdamW)",
                         "floor = LoLDU r=1 on encoder.layer.0.attention.self.query only: the backward any layer-0 "
                                 + "adapter needs, no adapter cost",
+                        "of ceiling: against the " + precision.id() + " GEMM ceiling",
                         "GFLOP: linears 2mn/token forward, +2mn input grad where the input needs one, +2mn weight "
                                 + "grad where W trains; adapters 2r(m+n) forward; attention 4 s^2 h per sequence "
                                 + "and layer forward, 2 s^2 h per operand gradient"));
@@ -120,6 +131,10 @@ final class TrainBench {
     static Result find(List<Result> results, String name) {
         return results.stream().filter(r -> r.method().name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("No training case named '" + name + "'"));
+    }
+
+    Precision precision() {
+        return precision;
     }
 
     List<Result> results() {

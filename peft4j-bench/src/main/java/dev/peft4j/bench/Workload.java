@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.Peft;
 import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.core.precision.Precision;
 import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.bert.BertConfig;
 import dev.peft4j.models.bert.BertModel;
@@ -77,7 +78,13 @@ final class Workload {
 
     /** {@code config} attached to a fresh copy; the plain model (no adapter) for {@link MethodCase#base()}. */
     PeftModel wrap(MethodCase method, NDManager manager) {
+        return wrap(method, manager, Precision.FP32);
+    }
+
+    /** {@link #wrap(MethodCase, NDManager)} with the copy's base products in {@code precision}. */
+    PeftModel wrap(MethodCase method, NDManager manager, Precision precision) {
         SequenceClassifier classifier = classifier(manager);
+        Peft.setPrecision(classifier, precision);
         return method.config() == null ? Peft.empty(classifier) : Peft.wrap(classifier, method.config());
     }
 

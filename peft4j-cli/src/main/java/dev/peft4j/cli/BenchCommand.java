@@ -4,6 +4,7 @@ import dev.peft4j.bench.BenchOptions;
 import dev.peft4j.bench.BenchReport;
 import dev.peft4j.bench.BenchSection;
 import dev.peft4j.bench.Benchmark;
+import dev.peft4j.core.precision.Precision;
 import dev.peft4j.hub.ArtifactCache;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -44,6 +45,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32,bf16",
+            description = "Precisions of the gemm, train and inference sections, each against its own GEMM ceiling "
+                    + "(default: ${DEFAULT-VALUE}; bf16 runs the emulated kernel where the CPU has no bf16 units).")
+    List<String> precisions;
+
     @Mixin
     EngineOptions engineOptions; // the benchmark sets the threads itself and records them in its report
 
@@ -56,7 +62,8 @@ final class BenchCommand implements Callable<Integer> {
         Set<BenchSection> chosen = EnumSet.noneOf(BenchSection.class);
         sections.forEach(id -> chosen.add(BenchSection.fromId(id)));
         BenchOptions options = new BenchOptions(name, chosen, warmup, repetitions, batch, modelOptions.maxLength,
-                modelOptions.textEncoder(), output, ArtifactCache.defaultCache(), engineOptions.threads);
+                modelOptions.textEncoder(), output, ArtifactCache.defaultCache(), engineOptions.threads,
+                precisions.stream().map(Precision::parse).toList());
         BenchReport report = Benchmark.run(options, System.err);
         System.out.print(report.table());
         Path file = report.write(output);

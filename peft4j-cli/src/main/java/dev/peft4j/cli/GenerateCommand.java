@@ -69,9 +69,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engineOptions;
 
+    @Mixin
+    PrecisionOptions precisionOptions;
+
     @Override
     public Integer call() throws Exception {
         engineOptions.apply();
+        precisionOptions.apply(System.err);
         GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(maxNewTokens)
                 .optTemperature(temperature).optTopK(topK).optTopP(topP)
                 .optStopStrings(stops == null ? List.of() : stops).optSeed(seed).optStopAtEos(stopAtEos).build();

@@ -77,9 +77,13 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engineOptions;
 
+    @Mixin
+    PrecisionOptions precisionOptions;
+
     @Override
     public Integer call() throws Exception {
         engineOptions.apply();
+        precisionOptions.apply(System.out);
         OptionChecks.atLeast("--labels", labels, 2);
         OptionChecks.atLeast("--max-new-tokens", maxNewTokens, 1);
         OptionChecks.atLeast("--max-upload-mb", maxUploadMb, 1);

@@ -113,9 +113,13 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engineOptions;
 
+    @Mixin
+    PrecisionOptions precisionOptions;
+
     @Override
     public Integer call() throws Exception {
         engineOptions.apply();
+        precisionOptions.apply(System.out);
         boolean image = modelOptions.isVision();
         refuseOptionsOfTheOtherKind(image ? TEXT_ONLY : IMAGE_ONLY, image ? "an image model" : "a text encoder");
         checkRanges();

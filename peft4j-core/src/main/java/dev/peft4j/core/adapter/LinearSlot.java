@@ -39,7 +39,7 @@ public final class LinearSlot implements AutoCloseable {
     private boolean adaptersDisabled;
     private String mergedAdapter; // name of the adapter folded into mergedWeight, or null
     private NDArray mergedWeight;
-    private Precision precision = Precision.FP32;
+    private Precision precision = Precision.defaultForNewModels();
     private NDArray weightBf16; // BF16: the frozen base weight's bf16 copy, made on first use, dropped with the cache
     private NDArray mergedBf16; // BF16: mergedWeight's bf16 copy
 

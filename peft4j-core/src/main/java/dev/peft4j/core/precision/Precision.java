@@ -13,6 +13,19 @@ public enum Precision {
     FP32,
     BF16;
 
+    // Library default fp32: results then do not depend on the CPU. The command line defaults to auto().
+    private static volatile Precision defaultForNewModels = FP32;
+
+    /** The precision every linear layer made from now on starts in ({@code LinearSlot}); fp32 unless set. */
+    public static Precision defaultForNewModels() {
+        return defaultForNewModels;
+    }
+
+    /** Sets {@link #defaultForNewModels()}, as {@code torch.set_default_dtype} does for new tensors. */
+    public static void setDefaultForNewModels(Precision precision) {
+        defaultForNewModels = java.util.Objects.requireNonNull(precision, "precision");
+    }
+
     /** bf16 where the CPU has bf16 matrix units ({@link CpuFeatures#hasBf16MatrixUnits()}), fp32 elsewhere. */
     public static Precision auto() {
         return CpuFeatures.current().hasBf16MatrixUnits() ? BF16 : FP32;
