@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.core.adapter.AdaptableModel;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
@@ -13,6 +12,7 @@ import dev.peft4j.models.io.OnnxInitializers;
 import dev.peft4j.models.nn.AttentionMasks;
 import dev.peft4j.models.nn.Dropout;
 import dev.peft4j.models.nn.LayerNorm;
+import dev.peft4j.models.nn.LayerScope;
 import dev.peft4j.models.nn.TransformerBlock;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -169,29 +169,10 @@ public final class BertModel implements AdaptableModel {
         requireIdsBelow(types, config.typeVocabSize(), "token type id", "token type table");
         NDArray x = embed(ids, types, training);
         NDArray maskBias = attentionMask == null ? null : AttentionMasks.padding(attentionMask);
-        boolean inference = !training && !JniUtils.isGradMode();
         for (TransformerBlock layer : layers) {
-            x = inference ? forwardFreeing(layer, x, maskBias, selection) : layer.forward(x, maskBias, false, selection);
+            x = LayerScope.freeing(x, in -> layer.forward(in, maskBias, training, selection));
         }
         return x;
-    }
-
-    /**
-     * One layer outside autograd, its intermediates and its input (this forward's own) freed when it returns. DJL
-     * keeps an op's result in the manager of its first operand until that manager closes, so a forward held every
-     * layer's activations to the end: 10,000 rows of 16 tokens on MiniLM needed over 24 GB (the serving benchmark
-     * ran out of memory). The input moves into a scope for the layer's ops to land in; the output moves back.
-     * Under autograd everything must live until the backward, so training keeps the plain loop.
-     */
-    private static NDArray forwardFreeing(TransformerBlock layer, NDArray x, NDArray maskBias,
-            AdapterSelection selection) {
-        NDManager owner = x.getManager();
-        try (NDManager scope = owner.newSubManager()) {
-            x.attach(scope);
-            NDArray out = layer.forward(x, maskBias, false, selection);
-            out.attach(owner);
-            return out;
-        }
     }
 
     /** An out-of-range id would fail deep in the engine with "index out of range in self". */

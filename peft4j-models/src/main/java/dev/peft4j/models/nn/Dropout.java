@@ -1,6 +1,7 @@
 package dev.peft4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import dev.peft4j.core.nd.DropoutMask;
 
 /** Inverted dropout at a fixed rate, applied only while training; the identity (same tensor) otherwise. */
 public final class Dropout {
@@ -28,6 +29,6 @@ public final class Dropout {
         if (!training || rate == 0f) {
             return x;
         }
-        return ai.djl.nn.norm.Dropout.dropout(x, rate, true).singletonOrThrow();
+        return DropoutMask.apply(x, rate); // not the engine's: see DropoutMask for why
     }
 }

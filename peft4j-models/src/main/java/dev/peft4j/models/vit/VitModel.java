@@ -12,6 +12,7 @@ import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
 import dev.peft4j.models.nn.Dropout;
 import dev.peft4j.models.nn.LayerNorm;
+import dev.peft4j.models.nn.LayerScope;
 import dev.peft4j.models.nn.TransformerBlock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -184,7 +185,8 @@ public final class VitModel implements AdaptableModel {
         }
         NDArray x = embed(patches(images), training, selection);
         for (TransformerBlock layer : layers) {
-            x = layer.forward(x, null, training, selection); // every patch sees every patch: no mask
+            // every patch sees every patch: no mask; each layer's intermediates freed as it returns (LayerScope)
+            x = LayerScope.freeing(x, in -> layer.forward(in, null, training, selection));
         }
         return finalNorm.forward(x).get(new NDIndex(":, 0, :"));
     }

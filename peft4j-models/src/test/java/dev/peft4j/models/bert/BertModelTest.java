@@ -88,6 +88,52 @@ class BertModelTest {
     }
 
     @Test
+    void theLayersDropOutInTrainingNotOnlyTheEmbeddings() {
+        // hidden dropout 0 (embeddings and residual branches), attention dropout 0.3: only the layers can drop out
+        try (NDManager manager = NDManager.newBaseManager();
+                BertModel model = BertModel.random(BertConfig.tiny().withDropout(0f, 0.3f), 4, manager)) {
+            NDArray ids = manager.create(IDS);
+            NDArray mask = manager.create(MASK);
+            NDArray eval = model.forward(ids, mask, null, false);
+            NDArray train = model.forward(ids, mask, null, true);
+            assertTrue(train.sub(eval).abs().max().getFloat() > 1e-2f, "the layers ran without their dropout");
+        }
+    }
+
+    @Test
+    void gradientsThroughLayersThatFreeTheirIntermediatesMatchFiniteDifferences() {
+        try (NDManager manager = NDManager.newBaseManager(); BertModel model = BertModel.randomTiny(8, manager)) {
+            NDArray value = model.linearLayers().get("encoder.layer.0.attention.self.value").weight();
+            value.setRequiresGradient(true);
+            NDArray ids = manager.create(IDS);
+            NDArray mask = manager.create(MASK);
+            float[] analytic;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                // no dropout (training false) but under autograd: each layer's scope is closed before the backward
+                collector.backward(model.forward(ids, mask, null, false).square().sum());
+                analytic = value.getGradient().toFloatArray();
+            }
+            value.setRequiresGradient(false);
+            float[] w = value.toFloatArray();
+            double eps = 1e-2;
+            for (int i : new int[] {0, 37, 500, 1023}) {
+                double[] losses = new double[2];
+                for (int s = 0; s < 2; s++) {
+                    float[] shifted = w.clone();
+                    shifted[i] += (float) (s == 0 ? eps : -eps);
+                    dev.peft4j.core.nd.Tensors.overwrite(value, shifted);
+                    losses[s] = model.forward(ids, mask, null, false).square().sum().getFloat();
+                }
+                dev.peft4j.core.nd.Tensors.overwrite(value, w);
+                double numeric = (losses[0] - losses[1]) / (2 * eps);
+                // the loss (~1e2: LayerNorm outputs squared) rounds by ~1e-5 relative in fp32; over 2 eps that is
+                // ~1e-1 absolute in the slope, and the central difference's own O(eps^2) term is smaller
+                assertEquals(numeric, analytic[i], 0.15 + 2e-2 * Math.abs(numeric), "dL/dW[" + i + "]");
+            }
+        }
+    }
+
+    @Test
     void geluIsTheExactErfForm() {
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] x = Activation.gelu(manager.create(new float[] {-2f, 1f, 3f})).toFloatArray();

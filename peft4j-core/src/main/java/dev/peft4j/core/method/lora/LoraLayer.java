@@ -3,10 +3,10 @@ package dev.peft4j.core.method.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.core.adapter.AdapterLayer;
 import dev.peft4j.core.adapter.LowRankExportable;
+import dev.peft4j.core.nd.DropoutMask;
 import dev.peft4j.core.nd.LowRankUpdate;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +45,7 @@ final class LoraLayer implements AdapterLayer, LowRankExportable {
     @Override
     public NDArray forward(NDArray x, NDArray baseOut) {
         NDArray input = dropout > 0 && JniUtils.isGradMode()
-                ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+                ? DropoutMask.apply(x, dropout) : x;
         return LowRankUpdate.addTo(baseOut, input, a, b, scale);
     }
 
