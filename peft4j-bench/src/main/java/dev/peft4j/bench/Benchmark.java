@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +37,8 @@ public final class Benchmark {
     static final double BF16_INFERENCE_SPEEDUP = 2.0;
     static final double MERGED_TARGET = 1.03;
     static final String STEP_CASE = "loldu r=64 q,v";
+    static final double MEMORY_RATIO_TARGET = 1.3;
+    static final double MEMORY_PEAK_TARGET_GB = 1.36;
 
     private Benchmark() {
     }
@@ -109,7 +112,9 @@ public final class Benchmark {
             if (options.sections().contains(BenchSection.MEMORY)) {
                 settle();
                 log.println("peft4j bench: memory (one child JVM per configuration)");
-                report.add(MemoryBench.run(options, workload, manager));
+                Section memory = MemoryBench.run(options, workload, manager);
+                report.add(memory);
+                addMemoryTargets(report, memory);
             }
         }
         report.putEnvironment("load_average_end", loadAverage());
@@ -122,6 +127,25 @@ public final class Benchmark {
      */
     private static void settle() {
         System.gc();
+    }
+
+    /**
+     * Issue 16: a LoLDU r=64 q,v training peak at most 1.3x the inference peak of the same batch, and at most the
+     * 1.36 GB that the same step peaks at in Python with bf16.
+     */
+    private static void addMemoryTargets(BenchReport report, Section memory) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) memory.json();
+        report.add(new Target("memory: " + STEP_CASE + " training peak / inference peak",
+                (double) json.get("loldu_train_over_inference_peak"), MEMORY_RATIO_TARGET, false));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> peaks = (List<Map<String, Object>>) json.get("peak_rss");
+        for (Map<String, Object> peak : peaks) {
+            if (peak.get("process").equals("train " + STEP_CASE)) {
+                report.add(new Target("memory: " + STEP_CASE + " training peak RSS (GB)",
+                        ((Number) peak.get("peak_rss_bytes")).doubleValue() / 1e9, MEMORY_PEAK_TARGET_GB, false));
+            }
+        }
     }
 
     /** bf16 against fp32 in the same run: the step time ratio and the inference speed-up. */
