@@ -55,6 +55,10 @@ class Peft4jCommandTest {
         assertEquals("1", metric[0]);
         assertTrue(metric[2].contains("Unknown metric 'bogus'") && metric[2].contains("loss (lower is better)"),
                 metric[2]);
+        String[] precision = run("train", "--precision", "fp16", "-o", "target/never-written");
+        assertEquals("1", precision[0]);
+        assertTrue(precision[2].contains("'fp16'") && precision[2].contains("expected fp32, bf16 or auto"),
+                precision[2]);
         String[] format = run("export", "onnx", "--adapter", "x", "-o", "y");
         assertTrue(format[2].contains("accepted: lora"), format[2]);
     }
