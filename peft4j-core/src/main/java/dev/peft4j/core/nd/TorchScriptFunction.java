@@ -50,9 +50,10 @@ public final class TorchScriptFunction {
     }
 
     /**
-     * Compiles {@code def forward(self, <parameters>) -> Tensor:} with {@code body} (TorchScript, indented by the
-     * caller's lines as written: each line gets four spaces), e.g. {@code compile("half", "x: Tensor",
-     * "return x.to(torch.bfloat16)")}. A source TorchScript cannot compile fails here with libtorch's message.
+     * Compiles {@code def forward(self, <parameters>) -> Tensor:} with {@code body}, one TorchScript statement per
+     * string (each indented into the method), e.g. {@code compile("ToBf16", "x: Tensor", "return x.to(15)")} (dtypes
+     * as {@code c10::ScalarType} numbers, as serialised TorchScript writes them). A source TorchScript cannot compile
+     * fails here with libtorch's message.
      */
     public static TorchScriptFunction compile(String name, String parameters, String... body) {
         if (!IDENTIFIER.matcher(name).matches()) {
