@@ -28,7 +28,8 @@ import java.util.zip.ZipOutputStream;
  * load TorchScript modules and run them with autograd recording. So a bf16 tensor can be made, multiplied and
  * turned back into fp32 inside one scripted function, and Java only ever sees fp32 results or opaque bf16 handles
  * (DJL reports their type as {@code UNKNOWN}: an op that passes the type back to the engine, such as
- * {@code mul(Number)}, would abort, so bf16 handles go only into functions of this class).
+ * {@code mul(Number)}, would abort, so bf16 handles go only into functions compiled here, such as
+ * {@code precision.Bf16Kernels}).
  *
  * <p>The module archive is what {@code torch.jit.save} writes (checked against one such file): {@code data.pkl}, a
  * pickle (protocol 2) of the module object with its {@code training} attribute; {@code code/__torch__.py}, the class
