@@ -11,23 +11,34 @@ public record CellResult(String label, String group, String task, long seed, Str
         @JsonProperty("test_f1") double testF1, @JsonProperty("best_epoch") int bestEpoch,
         @JsonProperty("adapter_params") long adapterParams, @JsonProperty("head_params") long headParams,
         @JsonProperty("wall_seconds") double wallSeconds, @JsonProperty("examples_per_second") double examplesPerSecond,
-        @JsonProperty("peak_rss_mb") double peakRssMb, @JsonProperty("adapter_bytes") long adapterBytes) {
+        @JsonProperty("peak_rss_mb") double peakRssMb, @JsonProperty("adapter_bytes") long adapterBytes,
+        @JsonProperty("validation") Double validation) {
+
+    /** A cell without its validation score (cells written before it was recorded read back this way too). */
+    public CellResult(String label, String group, String task, long seed, String metric, double score,
+            double testAccuracy, double testF1, int bestEpoch, long adapterParams, long headParams, double wallSeconds,
+            double examplesPerSecond, double peakRssMb, long adapterBytes) {
+        this(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams, headParams,
+                wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, null);
+    }
 
     /**
-     * A finished run as a cell: the test score in {@code metric}, the run's counts and timings, this process's peak
-     * memory and the size of the adapter saved in {@code adapterDir} (0 when none).
+     * A finished run as a cell: the test score in {@code metric}, the best epoch's validation score in it (what a
+     * learning-rate grid chooses by), the run's counts and timings, this process's peak memory and the size of the
+     * adapter saved in {@code adapterDir} (0 when none).
      */
     public static CellResult of(String label, String group, String task, long seed, String metric,
             dev.peft4j.train.loop.TrainResult r, java.nio.file.Path adapterDir) {
         return new CellResult(label, group, task, seed, metric, r.test().get(metric), r.test().accuracy(),
                 r.test().f1(), r.bestEpoch(), r.adapterParameters(), r.headParameters(), r.wallSeconds(),
                 r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
-                adapterDir == null ? 0 : RunMeasurements.adapterBytes(adapterDir));
+                adapterDir == null ? 0 : RunMeasurements.adapterBytes(adapterDir),
+                r.bestValidation() == null ? null : r.bestValidation().get(metric));
     }
 
     /** The same run reported under another row's label and group. */
     public CellResult relabelled(String newLabel, String newGroup) {
         return new CellResult(newLabel, newGroup, task, seed, metric, score, testAccuracy, testF1, bestEpoch,
-                adapterParams, headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes);
+                adapterParams, headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation);
     }
 }

@@ -27,10 +27,13 @@ import java.util.Map;
  * @param seeds at least 3 for medians
  * @param defaults training knobs shared by all rows
  * @param methods the rows of the table
+ * @param selectionSeed the seed whose validation scores choose each grid row's learning rates (default: the first
+ *     of {@code seeds}); its run at the chosen rates is that seed's cell, not run twice
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ExperimentConfig(String name, String model, List<String> tasks, Map<String, String> metrics,
-        List<Long> seeds, Defaults defaults, List<MethodRow> methods) {
+        List<Long> seeds, Defaults defaults, List<MethodRow> methods,
+        @JsonProperty("selection_seed") Long selectionSeed) {
 
     public ExperimentConfig {
         require(name != null && !name.isBlank(), "name is missing");
@@ -72,6 +75,11 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         }
     }
 
+    /** The seed that chooses learning rates: {@code selection_seed}, or the first of {@code seeds}. */
+    public long selectionSeedOrFirst() {
+        return selectionSeed == null ? seeds.get(0) : selectionSeed;
+    }
+
     public String metricFor(String task) {
         return metrics.getOrDefault(task, "accuracy");
     }
@@ -93,17 +101,61 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
     /**
      * One row: a method with its knobs; {@code group} tags ablation rows (init, sigma, rank, lr) so
-     * they get their own plot. Null fields fall back to the defaults or the method's own defaults.
+     * they get their own plot. Null fields fall back to the defaults or the method's own defaults. {@code lr_grid}
+     * and {@code head_lr_grid} make the runner choose the row's learning rates per task on validation
+     * ({@link ExperimentRunner}); {@code lr} / {@code head_lr} are then ignored for the grid's side.
      */
     public record MethodRow(String label, String group, String method, Integer rank, Float alpha, String init,
             List<String> targets, @JsonProperty("train_sigma") Boolean trainSigma, Float lr,
-            @JsonProperty("head_lr") Float headLr, Map<String, Object> extra) {
+            @JsonProperty("head_lr") Float headLr, Map<String, Object> extra,
+            @JsonProperty("lr_grid") List<Float> lrGrid, @JsonProperty("head_lr_grid") List<Float> headLrGrid) {
 
         public MethodRow {
             if (label == null || method == null) {
                 throw new IllegalArgumentException("Experiment config: every method row needs a label and a method, "
                         + "found label=" + label + ", method=" + method);
             }
+            lrGrid = checkedGrid(label, "lr_grid", lrGrid, false);
+            headLrGrid = checkedGrid(label, "head_lr_grid", headLrGrid, true);
+        }
+
+        private static List<Float> checkedGrid(String label, String field, List<Float> grid, boolean zeroAllowed) {
+            if (grid == null) {
+                return List.of();
+            }
+            for (Float value : grid) {
+                if (value == null || !(zeroAllowed ? value >= 0f : value > 0f) || value.isInfinite()) {
+                    throw new IllegalArgumentException("Experiment config: row '" + label + "' has " + field + " "
+                            + grid + "; every value must be " + (zeroAllowed ? "0 or more" : "above 0")
+                            + ", e.g. [1e-4, 3e-4, 1e-3, 3e-3]");
+                }
+            }
+            if (new java.util.HashSet<>(grid).size() != grid.size()) {
+                throw new IllegalArgumentException("Experiment config: row '" + label + "' repeats a value in "
+                        + field + " " + grid);
+            }
+            return List.copyOf(grid);
+        }
+
+        /** Whether the runner chooses this row's learning rates on validation. */
+        public boolean hasGrid() {
+            return !lrGrid.isEmpty() || !headLrGrid.isEmpty();
+        }
+
+        /** The adapter learning rates the grid tries: {@code lr_grid}, or the row's one rate. */
+        public List<Float> lrCandidates(Defaults defaults) {
+            return lrGrid.isEmpty() ? List.of(lrOr(defaults)) : lrGrid;
+        }
+
+        /** The head learning rates the grid tries: {@code head_lr_grid}, or the row's one rate. */
+        public List<Float> headLrCandidates(Defaults defaults) {
+            return headLrGrid.isEmpty() ? List.of(headLrOr(defaults)) : headLrGrid;
+        }
+
+        /** This row with fixed learning rates and no grid, under {@code newLabel}. */
+        public MethodRow withLearningRates(String newLabel, float newLr, float newHeadLr) {
+            return new MethodRow(newLabel, group, method, rank, alpha, init, targets, trainSigma, newLr, newHeadLr,
+                    extra, null, null);
         }
 
         public String groupOrMain() {
@@ -126,6 +178,9 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
          * run serves both: an ablation's reference row is usually a main row under another name.
          */
         public boolean sameRunAs(MethodRow other, Defaults defaults) {
+            if (hasGrid() || other.hasGrid()) {
+                return false; // a grid row's rates are chosen per task: no fixed row stands in for it
+            }
             List<String> head = List.of("classifier");
             return methodSpec().toConfig(head).equals(other.methodSpec().toConfig(head))
                     && lrOr(defaults) == other.lrOr(defaults)
@@ -157,7 +212,7 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         try {
             com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(in);
             List<String> known = java.util.Arrays.stream(ExperimentConfig.class.getRecordComponents())
-                    .map(java.lang.reflect.RecordComponent::getName).toList();
+                    .map(ExperimentConfig::jsonName).toList();
             for (java.util.Iterator<String> names = tree.fieldNames(); names.hasNext();) {
                 String field = names.next();
                 if (!known.contains(field)) {
@@ -169,6 +224,12 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             throw new IOException("Experiment config " + source + " is not valid: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** A component's name in the JSON: its {@code @JsonProperty} where it has one (snake case), else its own. */
+    private static String jsonName(java.lang.reflect.RecordComponent component) {
+        JsonProperty property = component.getAccessor().getAnnotation(JsonProperty.class);
+        return property == null || property.value().isEmpty() ? component.getName() : property.value();
     }
 
     /** A preset shipped in the jar, e.g. {@code minilm-table1}. */

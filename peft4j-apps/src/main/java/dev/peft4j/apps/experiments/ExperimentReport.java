@@ -54,12 +54,20 @@ public final class ExperimentReport {
     }
 
     public static void write(ExperimentConfig config, List<CellResult> cells, Path outputDir) throws IOException {
+        write(config, cells, List.of(), outputDir);
+    }
+
+    /** The report with the learning rates each grid row chose on validation (and every grid point's scores). */
+    public static void write(ExperimentConfig config, List<CellResult> cells,
+            List<ExperimentRunner.LrSelection> selections, Path outputDir) throws IOException {
         List<Aggregate> aggregates = aggregate(config, cells);
-        AtomicFiles.writeString(outputDir.resolve("results.md"), markdown(config, aggregates));
+        AtomicFiles.writeString(outputDir.resolve("results.md"), markdown(config, aggregates)
+                + selectionMarkdown(selections));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("config", config);
         json.put("aggregates", aggregates);
         json.put("cells", cells);
+        json.put("lr_selection", selections);
         AtomicFiles.writeString(outputDir.resolve("results.json"), ExperimentRunner.JSON.writeValueAsString(json));
         ExperimentPlots.write(config, aggregates, outputDir);
     }
@@ -108,6 +116,24 @@ public final class ExperimentReport {
                         rowResults.stream().mapToDouble(Aggregate::maxPeakRssMb).max().orElse(0),
                         humanBytes(first.adapterBytes())));
             }
+        }
+        return md.toString();
+    }
+
+    /** One line per grid row and task: the rates chosen on validation and how many points were tried. */
+    static String selectionMarkdown(List<ExperimentRunner.LrSelection> selections) {
+        if (selections.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## learning rates chosen on validation\n\n"
+                + "| method | task | seed | points | chosen lr | chosen head lr | its validation |\n"
+                + "|---|---|---:|---:|---:|---:|---:|\n");
+        for (ExperimentRunner.LrSelection s : selections) {
+            Double validation = s.grid().stream().filter(p -> p.lr() == s.lr() && p.headLr() == s.headLr())
+                    .findFirst().map(ExperimentRunner.GridPoint::validation).orElse(null);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %g | %g | %s |%n", s.label(), s.task(),
+                    s.seed(), s.grid().size(), s.lr(), s.headLr(),
+                    validation == null ? "-" : String.format(Locale.ROOT, "%.4f", validation)));
         }
         return md.toString();
     }

@@ -1,5 +1,6 @@
 package dev.peft4j.apps.experiments;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.peft4j.core.io.AtomicFiles;
@@ -22,6 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is read back, not recomputed, so a killed experiment continues where it stopped. A row that
  * trains exactly what an earlier row trains ({@link ExperimentConfig.MethodRow#sameRunAs}) reuses
  * that row's runs under its own label instead of repeating them: runs are deterministic per seed.
+ *
+ * <p>A row with a learning-rate grid ({@code lr_grid}, {@code head_lr_grid}) first runs every grid point on each task
+ * with the selection seed ({@link ExperimentConfig#selectionSeedOrFirst()}), chooses the point with the best
+ * validation score (the lowest for the loss metric; the first in grid order on a tie), then runs the seeds at it; the
+ * selection seed's cell is its grid run. Every point's validation and test scores and the choice go into
+ * {@code lr_selection.json} and {@code results.json}: the choice never looks at the test split.
  */
 public final class ExperimentRunner {
 
@@ -47,37 +54,59 @@ public final class ExperimentRunner {
         this.workers = workers;
     }
 
-    /** One method row on one task with one seed. */
-    private record Cell(ExperimentConfig.MethodRow row, String task, long seed) {
-        String id() {
-            return cellId(row, task, seed);
+    /**
+     * One method row on one task with one seed; {@code tuned}: the row is a grid row at its chosen rates, which no
+     * other row's runs stand in for. {@code id} names its file in {@code cells/}.
+     */
+    private record Cell(ExperimentConfig.MethodRow row, String task, long seed, boolean tuned, String id) {
+        Cell(ExperimentConfig.MethodRow row, String task, long seed) {
+            this(row, task, seed, false, cellId(row, task, seed));
         }
+    }
+
+    /** One grid point's run on the selection seed: its rates, validation score and test score. */
+    public record GridPoint(float lr, @JsonProperty("head_lr") float headLr, Double validation, double test) {
+    }
+
+    /** A grid row's choice on one task. */
+    public record LrSelection(String label, String task, String metric, @JsonProperty("selection_seed") long seed,
+            List<GridPoint> grid, @JsonProperty("chosen_lr") float lr, @JsonProperty("chosen_head_lr") float headLr) {
     }
 
     public List<CellResult> run(ExperimentConfig config, Path outputDir) throws IOException {
         Path cellsDir = Files.createDirectories(outputDir.resolve("cells"));
+        Map<Cell, CellResult> finished = new LinkedHashMap<>();
+        List<LrSelection> selections = selectLearningRates(config, cellsDir, finished, outputDir);
         List<Cell> cells = new ArrayList<>();
         for (ExperimentConfig.MethodRow row : config.methods()) {
             for (String task : config.tasks()) {
+                ExperimentConfig.MethodRow runRow = row;
+                if (row.hasGrid()) {
+                    LrSelection choice = find(selections, row.label(), task);
+                    runRow = row.withLearningRates(row.label(), choice.lr(), choice.headLr());
+                }
                 for (long seed : config.seeds()) {
-                    cells.add(new Cell(row, task, seed));
+                    cells.add(new Cell(runRow, task, seed, row.hasGrid(), cellId(row, task, seed)));
                 }
             }
         }
-        Map<Cell, CellResult> finished = new LinkedHashMap<>();
         List<Cell> toRun = new ArrayList<>();
         List<Cell> toReuse = new ArrayList<>();
         for (Cell cell : cells) {
             Path file = cellsDir.resolve(cell.id() + ".json");
             if (Files.exists(file)) {
                 finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
-            } else if (firstSameRun(config, cell.row()) == cell.row()) {
+            } else if (cell.tuned() && cell.seed() == config.selectionSeedOrFirst()) {
+                Cell gridRun = gridCell(config, cell.row(), cell.task());
+                record(cell, finished.get(gridRun).relabelled(cell.row().label(), cell.row().groupOrMain()),
+                        finished, outputDir);
+            } else if (cell.tuned() || firstSameRun(config, cell.row()) == cell.row()) {
                 toRun.add(cell);
             } else {
                 toReuse.add(cell);
             }
         }
-        runAll(config, toRun, cells, finished, outputDir);
+        runAll(config, toRun, cells, finished, outputDir, selections);
         for (Cell cell : toReuse) {
             ExperimentConfig.MethodRow source = firstSameRun(config, cell.row());
             CellResult original = finished.get(new Cell(source, cell.task(), cell.seed()));
@@ -86,13 +115,103 @@ public final class ExperimentRunner {
             record(cell, original.relabelled(cell.row().label(), cell.row().groupOrMain()), finished, outputDir);
         }
         List<CellResult> results = ordered(cells, finished);
-        ExperimentReport.write(config, results, outputDir);
+        ExperimentReport.write(config, results, selections, outputDir);
         return results;
     }
 
-    /** Runs the cells on {@code workers} threads; a failed cell fails the run after the others have finished. */
+    /**
+     * Runs every grid row's points on the selection seed (those not run before), chooses per task and writes the
+     * choices to {@code lr_selection.json}.
+     */
+    private List<LrSelection> selectLearningRates(ExperimentConfig config, Path cellsDir,
+            Map<Cell, CellResult> finished, Path outputDir) throws IOException {
+        List<Cell> grid = new ArrayList<>();
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            if (!row.hasGrid()) {
+                continue;
+            }
+            for (String task : config.tasks()) {
+                for (float lr : row.lrCandidates(config.defaults())) {
+                    for (float headLr : row.headLrCandidates(config.defaults())) {
+                        grid.add(gridCell(config, row.withLearningRates(row.label(), lr, headLr), task));
+                    }
+                }
+            }
+        }
+        if (grid.isEmpty()) {
+            return List.of();
+        }
+        List<Cell> toRun = new ArrayList<>();
+        for (Cell cell : grid) {
+            Path file = cellsDir.resolve(cell.id() + ".json");
+            if (Files.exists(file)) {
+                finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
+            } else {
+                toRun.add(cell);
+            }
+        }
+        System.err.printf(Locale.ROOT, "peft4j experiment: learning-rate grids, %d of %d points to run on seed %d%n",
+                toRun.size(), grid.size(), config.selectionSeedOrFirst());
+        runAll(config, toRun, grid, finished, outputDir, null);
+        List<LrSelection> selections = new ArrayList<>();
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            if (!row.hasGrid()) {
+                continue;
+            }
+            for (String task : config.tasks()) {
+                selections.add(choose(config, row, task, grid, finished));
+            }
+        }
+        AtomicFiles.writeString(outputDir.resolve("lr_selection.json"), JSON.writeValueAsString(selections));
+        return selections;
+    }
+
+    /** The grid point with the best validation score (lowest for loss); a point without one never wins. */
+    private static LrSelection choose(ExperimentConfig config, ExperimentConfig.MethodRow row, String task,
+            List<Cell> grid, Map<Cell, CellResult> finished) {
+        String metric = config.metricFor(task);
+        boolean lowerIsBetter = metric.equals("loss");
+        List<GridPoint> points = new ArrayList<>();
+        GridPoint best = null;
+        for (Cell cell : grid) {
+            if (!cell.task().equals(task) || !cell.row().label().equals(row.label())) {
+                continue;
+            }
+            CellResult result = finished.get(cell);
+            GridPoint point = new GridPoint(cell.row().lr(), cell.row().headLr(), result.validation(), result.score());
+            points.add(point);
+            if (point.validation() != null && (best == null || (lowerIsBetter
+                    ? point.validation() < best.validation() : point.validation() > best.validation()))) {
+                best = point;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("No grid point of '" + row.label() + "' on " + task + " has a validation "
+                    + "score to choose by (cells written before validation scores were recorded?); delete its grid "
+                    + "cells in cells/ and run again");
+        }
+        return new LrSelection(row.label(), task, metric, config.selectionSeedOrFirst(), points, best.lr(),
+                best.headLr());
+    }
+
+    /** A grid point's run of {@code row} (at fixed rates) on {@code task} with the selection seed. */
+    private static Cell gridCell(ExperimentConfig config, ExperimentConfig.MethodRow row, String task) {
+        long seed = config.selectionSeedOrFirst();
+        String id = "grid__" + cellId(row, task, seed) + "__lr" + row.lr() + "__head" + row.headLr();
+        return new Cell(row, task, seed, true, id.replaceAll("[^A-Za-z0-9._-]+", "_"));
+    }
+
+    private static LrSelection find(List<LrSelection> selections, String label, String task) {
+        return selections.stream().filter(s -> s.label().equals(label) && s.task().equals(task)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("No learning-rate choice for " + label + " on " + task));
+    }
+
+    /**
+     * Runs the cells on {@code workers} threads; a failed cell fails the run after the others have finished. With
+     * {@code selections} not null, the report is rewritten after every cell (partial tables while it runs).
+     */
     private void runAll(ExperimentConfig config, List<Cell> toRun, List<Cell> cells, Map<Cell, CellResult> finished,
-            Path outputDir) throws IOException {
+            Path outputDir, List<LrSelection> selections) throws IOException {
         int total = toRun.size();
         AtomicInteger started = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
@@ -105,9 +224,10 @@ public final class ExperimentRunner {
                     CellResult result = executor.run(config, cell.row(), cell.task(), cell.seed(),
                             outputDir.resolve("runs").resolve(cell.id()));
                     record(cell, result, finished, outputDir);
-                    synchronized (finished) {
-                        // partial tables while it runs
-                        ExperimentReport.write(config, ordered(cells, finished), outputDir);
+                    if (selections != null) {
+                        synchronized (finished) {
+                            ExperimentReport.write(config, ordered(cells, finished), selections, outputDir);
+                        }
                     }
                     return null;
                 }));

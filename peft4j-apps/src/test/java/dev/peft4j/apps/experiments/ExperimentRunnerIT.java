@@ -28,14 +28,28 @@ class ExperimentRunnerIT {
         };
         List<CellResult> cells = new ExperimentRunner(counting).run(config, tmp);
         assertEquals(6, cells.size());
-        assertEquals(6, executed.get());
+        // LoLDU's grid: 2 learning rates on seed 1 (the chosen one is seed 1's cell), then seeds 2 and 3; the probe: 3
+        assertEquals(7, executed.get());
+        com.fasterxml.jackson.databind.JsonNode selection = ExperimentRunner.JSON.readTree(
+                tmp.resolve("lr_selection.json").toFile()).get(0);
+        assertEquals(2, selection.get("grid").size());
+        double bestValidation = Double.NEGATIVE_INFINITY;
+        double bestLr = Double.NaN;
+        for (com.fasterxml.jackson.databind.JsonNode point : selection.get("grid")) {
+            assertTrue(point.get("validation").isNumber(), "a real run records its validation score: " + point);
+            if (point.get("validation").asDouble() > bestValidation) {
+                bestValidation = point.get("validation").asDouble();
+                bestLr = point.get("lr").asDouble();
+            }
+        }
+        assertEquals(bestLr, selection.get("chosen_lr").asDouble(), 0, "the best validation F1 wins: " + selection);
         String md = Files.readString(tmp.resolve("results.md"));
         assertTrue(md.contains("| LoLDU r=8 q,v | 96 |"), md); // 6 layers x (query, value) x r = 8
         assertTrue(md.contains("| Linear probe | 0 |"), md);
         assertTrue(Files.exists(tmp.resolve("params-vs-reuters-grain.png")));
         assertTrue(Files.exists(tmp.resolve("loss-reuters-grain.png")), "training-loss curves");
         new ExperimentRunner(counting).run(config, tmp);
-        assertEquals(6, executed.get(), "a finished cell is not recomputed");
+        assertEquals(7, executed.get(), "a finished cell is not recomputed");
     }
 
     @Test

@@ -38,6 +38,73 @@ class ExperimentRunnerTest {
         assertTrue(Files.readString(tmp.resolve("results.md")).contains("| r=4 | 4 | 650 | 50.40 |"));
     }
 
+    private static final String GRID_CONFIG = "{\"name\": \"grid\", \"model\": \"all-minilm-l6-v2\", "
+            + "\"tasks\": [\"spam\", \"reuters-grain\"], \"metrics\": {\"reuters-grain\": \"loss\"}, "
+            + "\"seeds\": [1, 2, 3], \"methods\": ["
+            + "{\"label\": \"LoLDU\", \"method\": \"loldu\", \"lr_grid\": [1e-4, 1e-3, 1e-2], "
+            + "\"head_lr_grid\": [2e-3]}, {\"label\": \"LoRA\", \"method\": \"lora\", \"rank\": 8}]}";
+
+    private static ExperimentConfig config(String json) throws IOException {
+        return ExperimentConfig.read(new java.io.ByteArrayInputStream(json.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)), "test");
+    }
+
+    @Test
+    void aGridRowChoosesItsLearningRatesOnValidationAndRunsTheSeedsThere(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = config(GRID_CONFIG);
+        List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        CellExecutor fake = (c, row, task, seed, dir) -> {
+            float lr = row.lrOr(c.defaults());
+            calls.add(row.label() + " " + task + " s" + seed + " lr " + lr);
+            double distance = Math.abs(Math.log10(lr) + 3); // validation is best at 1e-3
+            double validation = task.equals("spam") ? 0.9 - distance / 10 : 0.1 + distance; // loss: lower wins
+            double test = lr > 5e-3f ? 0.99 : 0.5; // the test split prefers 1e-2: the choice must not look at it
+            return new CellResult(row.label(), row.groupOrMain(), task, seed, c.metricFor(task), test, test, test, 1,
+                    1, 1, 1, 1, 1, 1, validation);
+        };
+        List<CellResult> results = new ExperimentRunner(fake).run(config, tmp);
+        // LoLDU: 3 points x 2 tasks on seed 1, then seeds 2 and 3 at the choice; LoRA: 3 seeds x 2 tasks
+        assertEquals(6 + 4 + 6, calls.size(), calls.toString());
+        assertTrue(calls.stream().filter(call -> call.startsWith("LoLDU") && !call.contains(" s1 "))
+                .allMatch(call -> call.endsWith("lr 0.001")), calls.toString());
+        assertEquals(12, results.size());
+        CellResult selectionSeedCell = results.get(0);
+        assertEquals("LoLDU", selectionSeedCell.label());
+        assertEquals(1, selectionSeedCell.seed());
+        assertEquals(0.5, selectionSeedCell.score(), 0, "seed 1's cell is the grid run at the chosen 1e-3");
+
+        com.fasterxml.jackson.databind.JsonNode selections = ExperimentRunner.JSON.readTree(
+                tmp.resolve("lr_selection.json").toFile());
+        assertEquals(2, selections.size());
+        for (com.fasterxml.jackson.databind.JsonNode selection : selections) {
+            assertEquals(0.001, selection.get("chosen_lr").asDouble(), 1e-9, selection.toString());
+            assertEquals(0.002, selection.get("chosen_head_lr").asDouble(), 1e-9);
+            assertEquals(3, selection.get("grid").size(), "every point's scores are recorded");
+        }
+        assertEquals(2, ExperimentRunner.JSON.readTree(tmp.resolve("results.json").toFile()).get("lr_selection")
+                .size());
+        assertTrue(Files.readString(tmp.resolve("results.md")).contains("| LoLDU | reuters-grain | 1 | 3 | 0.00100000 |"),
+                Files.readString(tmp.resolve("results.md")));
+
+        calls.clear();
+        new ExperimentRunner(fake).run(config, tmp);
+        assertEquals(List.of(), calls, "a finished grid and its seeds are never redone");
+    }
+
+    @Test
+    void gridsAndTheSelectionSeedAreCheckedWhenTheConfigIsRead() throws Exception {
+        assertEquals(2, config(GRID_CONFIG.replace("\"seeds\"", "\"selection_seed\": 2, \"seeds\""))
+                .selectionSeedOrFirst());
+        assertEquals(1, config(GRID_CONFIG).selectionSeedOrFirst());
+        IOException misspelt = assertThrows(IOException.class,
+                () -> config(GRID_CONFIG.replace("\"seeds\"", "\"selection-seed\": 2, \"seeds\"")));
+        assertTrue(misspelt.getMessage().contains("unknown field 'selection-seed'")
+                && misspelt.getMessage().contains("selection_seed"), misspelt.getMessage());
+        Exception negative = assertThrows(Exception.class, () -> config(GRID_CONFIG.replace("1e-4", "-1e-4")));
+        assertTrue(String.valueOf(negative.getMessage()).contains("lr_grid") || String.valueOf(negative.getCause())
+                .contains("lr_grid"), String.valueOf(negative.getMessage()));
+    }
+
     @Test
     void workersRunCellsAtOnceAndAFailedCellCostsOnlyItself(@TempDir Path tmp) throws Exception {
         ExperimentConfig config = ExperimentConfig.preset("minilm-table1"); // 9 rows x 2 tasks x 3 seeds
