@@ -86,7 +86,9 @@ public final class ExperimentRunner {
                     runRow = row.withLearningRates(row.label(), choice.lr(), choice.headLr());
                 }
                 for (long seed : config.seeds()) {
-                    cells.add(new Cell(runRow, task, seed, row.hasGrid(), cellId(row, task, seed)));
+                    // a grid row's cell names its rates: a grid changed later never reads back runs at other rates
+                    cells.add(new Cell(runRow, task, seed, row.hasGrid(),
+                            row.hasGrid() ? ratesId(runRow, task, seed) : cellId(row, task, seed)));
                 }
             }
         }
@@ -197,8 +199,13 @@ public final class ExperimentRunner {
     /** A grid point's run of {@code row} (at fixed rates) on {@code task} with the selection seed. */
     private static Cell gridCell(ExperimentConfig config, ExperimentConfig.MethodRow row, String task) {
         long seed = config.selectionSeedOrFirst();
-        String id = "grid__" + cellId(row, task, seed) + "__lr" + row.lr() + "__head" + row.headLr();
-        return new Cell(row, task, seed, true, id.replaceAll("[^A-Za-z0-9._-]+", "_"));
+        return new Cell(row, task, seed, true, "grid__" + ratesId(row, task, seed));
+    }
+
+    /** {@link #cellId} with the row's fixed learning rates. */
+    private static String ratesId(ExperimentConfig.MethodRow row, String task, long seed) {
+        return (cellId(row, task, seed) + "__lr" + row.lr() + "__head" + row.headLr()).replaceAll("[^A-Za-z0-9._-]+",
+                "_");
     }
 
     private static LrSelection find(List<LrSelection> selections, String label, String task) {

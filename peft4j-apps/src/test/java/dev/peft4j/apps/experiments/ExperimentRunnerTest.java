@@ -86,6 +86,10 @@ class ExperimentRunnerTest {
         assertTrue(Files.readString(tmp.resolve("results.md")).contains("| LoLDU | reuters-grain | 1 | 3 | 0.00100000 |"),
                 Files.readString(tmp.resolve("results.md")));
 
+        assertTrue(Files.exists(tmp.resolve("cells/LoLDU__spam__s2__lr0.001__head0.002.json")),
+                "a grid row's cells name their rates, so a changed grid never reads back runs at other rates");
+        assertTrue(Files.exists(tmp.resolve("cells/grid__LoLDU__spam__s1__lr1.0E-4__head0.002.json")));
+
         calls.clear();
         new ExperimentRunner(fake).run(config, tmp);
         assertEquals(List.of(), calls, "a finished grid and its seeds are never redone");
