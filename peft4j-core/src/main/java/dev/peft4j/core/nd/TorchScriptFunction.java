@@ -42,11 +42,9 @@ public final class TorchScriptFunction {
     // Loaded modules live as long as the engine; this manager is never closed (one small module per function).
     private static final NDManager MODULES = NDManager.newBaseManager();
 
-    private final String name;
     private final PtSymbolBlock module;
 
-    private TorchScriptFunction(String name, PtSymbolBlock module) {
-        this.name = name;
+    private TorchScriptFunction(PtSymbolBlock module) {
         this.module = module;
     }
 
@@ -75,7 +73,7 @@ public final class TorchScriptFunction {
         try {
             PtSymbolBlock module = JniUtils.loadModule((PtNDManager) MODULES, new ByteArrayInputStream(archive),
                     false, false);
-            return new TorchScriptFunction(name, module);
+            return new TorchScriptFunction(module);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot load the TorchScript function " + name, e);
         } catch (RuntimeException e) {
@@ -91,10 +89,6 @@ public final class TorchScriptFunction {
     public NDArray apply(NDArray... inputs) {
         // isTrain true: run under the caller's grad mode; false would force no-grad (DJL's inference guard).
         return IValueUtils.forward(module, new NDList(inputs), true).singletonOrThrow();
-    }
-
-    public String name() {
-        return name;
     }
 
     static byte[] archive(String className, String source) {

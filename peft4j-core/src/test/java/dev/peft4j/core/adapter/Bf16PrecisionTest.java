@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.peft4j.core.method.full.FullFineTuneConfig;
@@ -77,7 +78,7 @@ class Bf16PrecisionTest {
                     gc.backward(model.forward(m.create(PeftModelTest.input(m), new Shape(4, 10))).square().sum());
                 }
                 zGradients[precision.ordinal()] = z.getGradient().toFloatArray();
-                assertSame(ai.djl.ndarray.types.DataType.FLOAT32, z.getGradient().getDataType(), "fp32 gradient");
+                assertSame(DataType.FLOAT32, z.getGradient().getDataType(), "fp32 gradient");
             }
         }
         // the same gradient through bf16 products: the input rounded to bf16 and the output gradient too
