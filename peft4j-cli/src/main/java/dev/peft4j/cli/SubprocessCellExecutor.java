@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.apps.experiments.CellExecutor;
 import dev.peft4j.apps.experiments.CellResult;
 import dev.peft4j.apps.experiments.ExperimentConfig;
+import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.MethodSpec;
 import dev.peft4j.apps.vision.VisionAdaptation;
 import java.io.IOException;
@@ -70,6 +71,12 @@ final class SubprocessCellExecutor implements CellExecutor {
                 "--seed", String.valueOf(seed), "-o", cellDir.toString(), "--overwrite", // no result: start again
                 "--result-json", result.toString(), "--label", row.label(), "--group", row.groupOrMain(),
                 "--threads", String.valueOf(threads)));
+        if (row.evalEvery(d) > 0) {
+            args.addAll(List.of("--eval-every", String.valueOf(row.evalEvery(d))));
+        }
+        if (row.probeSolver() != FineTuneRequest.ProbeSolver.TRAINER) {
+            args.addAll(List.of("--probe-solver", row.probeSolver().name().toLowerCase(java.util.Locale.ROOT)));
+        }
         MethodSpec spec = row.methodSpec();
         args.addAll(List.of("--rank", String.valueOf(spec.rank()), "--targets", String.join(",", spec.targets())));
         if (spec.alpha() != null) {

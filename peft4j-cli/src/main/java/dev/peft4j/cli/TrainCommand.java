@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static final List<String> TEXT_ONLY = List.of("--max-length", "--pooling", "--data", "--text-column",
-            "--pair-column", "--label-column", "--save-mode");
+            "--pair-column", "--label-column", "--save-mode", "--probe-solver");
     private static final List<String> IMAGE_ONLY = List.of("--validation", "--shift");
 
     @Spec
@@ -97,6 +97,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Optimiser steps between checkpoints (default: epoch ends only).")
     int checkpointEvery;
 
+    @Option(names = "--eval-every", defaultValue = "0", description = "Optimiser steps between extra validation "
+            + "passes, recorded in metrics.jsonl and --result-json as the convergence curve (default: epoch ends only).")
+    int evalEvery;
+
+    @Option(names = "--probe-solver", defaultValue = "trainer", description = "Text, --method linear-probe: trainer "
+            + "(AdamW epochs) or logistic (an L2 logistic regression on the frozen features solved to convergence, "
+            + "C chosen on validation) (default: ${DEFAULT-VALUE}).")
+    String probeSolver;
+
     @Option(names = "--resume", description = "Continue from the latest checkpoint in --output.")
     boolean resume;
 
@@ -140,7 +149,8 @@ final class TrainCommand implements Callable<Integer> {
                 .optHeadLearningRate(orDefault(headLearningRate, defaults.headLr())).optWeightDecay(weightDecay)
                 .optBatchSize(orDefault(batchSize, defaults.batchSize())).optGradientAccumulation(gradientAccumulation)
                 .optWarmupRatio(warmup).optSeed(seed).optSelectionMetric(metric).optOutputDir(output)
-                .optCheckpointEvery(checkpointEvery).optResume(resume).optOverwrite(overwrite).optProgress(true).build();
+                .optCheckpointEvery(checkpointEvery).optEvalEvery(evalEvery).optResume(resume).optOverwrite(overwrite)
+                .optProgress(true).build();
         Path adapterDir = output.resolve("adapter");
         int trainLimit = orDefault(maxTrain, defaults.maxTrain());
         TrainResult result = image ? trainImages(imageTask, methodSpec, trainer, trainLimit, adapterDir)
@@ -153,7 +163,8 @@ final class TrainCommand implements Callable<Integer> {
     private TrainResult trainText(MethodSpec methodSpec, TrainerConfig trainer, int trainLimit, Path adapterDir)
             throws Exception {
         FineTuneRequest request = new FineTuneRequest(modelOptions.textEncoder(), taskOptions.source(), methodSpec,
-                trainer, modelOptions.maxLength, modelOptions.pooling, trainLimit, adapterDir, saveMode);
+                trainer, modelOptions.maxLength, modelOptions.pooling, trainLimit, adapterDir, saveMode,
+                FineTuneRequest.ProbeSolver.parse(probeSolver));
         FineTuneJob.Report report = FineTuneJob.run(request, ArtifactCache.defaultCache());
         print(report);
         return report.result();
@@ -186,6 +197,7 @@ final class TrainCommand implements Callable<Integer> {
             OptionChecks.atLeast("--max-train", maxTrain, 0);
         }
         OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+        OptionChecks.atLeast("--eval-every", evalEvery, 0);
         OptionChecks.atLeast("--validation", validation, 1);
         OptionChecks.atLeast("--shift", shift, 0);
         OptionChecks.atLeast("--max-length", modelOptions.maxLength, 1);

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.MethodSpec;
 import dev.peft4j.apps.vision.VisionAdaptation;
+import dev.peft4j.core.method.probe.LinearProbeMethod;
 import dev.peft4j.models.vit.PretrainedVit;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +44,7 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
         require(methods != null && !methods.isEmpty(), "methods is empty");
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null) : defaults;
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null) : defaults;
         if (isVision(model)) {
             for (String task : tasks) {
                 require(VISION_TASKS.contains(task), "task '" + task + "' is not an image task, but model " + model
@@ -86,13 +88,21 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
     /**
      * Training knobs shared by every row; {@code max_length} applies to text, {@code validation} (training images
-     * held out to pick the best epoch, default {@value #DEFAULT_VALIDATION}) to images.
+     * held out to pick the best epoch, default {@value #DEFAULT_VALIDATION}) to images; {@code eval_every}: optimiser
+     * steps between the validation passes of a row with {@code "curve": true} (its convergence curve).
      */
     public record Defaults(@JsonProperty("max_train") int maxTrain, int epochs, @JsonProperty("max_length") int maxLength,
             @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr,
-            Integer validation) {
+            Integer validation, @JsonProperty("eval_every") Integer evalEvery) {
 
         public static final int DEFAULT_VALIDATION = 2000;
+
+        public Defaults {
+            if (evalEvery != null && evalEvery < 1) {
+                throw new IllegalArgumentException("Experiment config: eval_every must be at least 1 step, found "
+                        + evalEvery);
+            }
+        }
 
         public int validationOrDefault() {
             return validation == null ? DEFAULT_VALIDATION : validation;
@@ -103,17 +113,27 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
      * One row: a method with its knobs; {@code group} tags ablation rows (init, sigma, rank, lr) so
      * they get their own plot. Null fields fall back to the defaults or the method's own defaults. {@code lr_grid}
      * and {@code head_lr_grid} make the runner choose the row's learning rates per task on validation
-     * ({@link ExperimentRunner}); {@code lr} / {@code head_lr} are then ignored for the grid's side.
+     * ({@link ExperimentRunner}); {@code lr} / {@code head_lr} are then ignored for the grid's side. {@code curve}:
+     * validate every {@code eval_every} steps too, for the convergence plot; {@code solver}: {@code logistic} fits a
+     * linear probe as a converged logistic regression (text only), {@code trainer} (the default) trains it.
      */
     public record MethodRow(String label, String group, String method, Integer rank, Float alpha, String init,
             List<String> targets, @JsonProperty("train_sigma") Boolean trainSigma, Float lr,
             @JsonProperty("head_lr") Float headLr, Map<String, Object> extra,
-            @JsonProperty("lr_grid") List<Float> lrGrid, @JsonProperty("head_lr_grid") List<Float> headLrGrid) {
+            @JsonProperty("lr_grid") List<Float> lrGrid, @JsonProperty("head_lr_grid") List<Float> headLrGrid,
+            Boolean curve, String solver) {
 
         public MethodRow {
             if (label == null || method == null) {
                 throw new IllegalArgumentException("Experiment config: every method row needs a label and a method, "
                         + "found label=" + label + ", method=" + method);
+            }
+            if (solver != null) {
+                FineTuneRequest.ProbeSolver parsed = FineTuneRequest.ProbeSolver.parse(solver);
+                if (parsed == FineTuneRequest.ProbeSolver.LOGISTIC && !method.equals(LinearProbeMethod.ID)) {
+                    throw new IllegalArgumentException("Experiment config: row '" + label + "' has solver logistic,"
+                            + " which fits the linear probe only (method " + LinearProbeMethod.ID + "), not " + method);
+                }
             }
             lrGrid = checkedGrid(label, "lr_grid", lrGrid, false);
             headLrGrid = checkedGrid(label, "head_lr_grid", headLrGrid, true);
@@ -155,7 +175,22 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         /** This row with fixed learning rates and no grid, under {@code newLabel}. */
         public MethodRow withLearningRates(String newLabel, float newLr, float newHeadLr) {
             return new MethodRow(newLabel, group, method, rank, alpha, init, targets, trainSigma, newLr, newHeadLr,
-                    extra, null, null);
+                    extra, null, null, curve, solver);
+        }
+
+        /** Whether the row records a convergence curve. */
+        public boolean hasCurve() {
+            return Boolean.TRUE.equals(curve);
+        }
+
+        /** How a linear probe's head is fitted ({@code trainer} unless the row says {@code logistic}). */
+        public FineTuneRequest.ProbeSolver probeSolver() {
+            return solver == null ? FineTuneRequest.ProbeSolver.TRAINER : FineTuneRequest.ProbeSolver.parse(solver);
+        }
+
+        /** Validation passes every this many steps: {@code eval_every} for a curve row, else 0 (epoch ends only). */
+        public int evalEvery(Defaults defaults) {
+            return hasCurve() && defaults.evalEvery() != null ? defaults.evalEvery() : 0;
         }
 
         public String groupOrMain() {
@@ -183,6 +218,7 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
             }
             List<String> head = List.of("classifier");
             return methodSpec().toConfig(head).equals(other.methodSpec().toConfig(head))
+                    && probeSolver() == other.probeSolver() && evalEvery(defaults) == other.evalEvery(defaults)
                     && lrOr(defaults) == other.lrOr(defaults)
                     && headLrOr(defaults) == other.headLrOr(defaults);
         }
@@ -243,6 +279,6 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         }
     }
 
-    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "vit-mnist",
-            "vit-fashion-heldout", "smoke", "vit-smoke");
+    public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "minilm-table1-budget",
+            "bge-table1-budget", "vit-mnist", "vit-fashion-heldout", "smoke", "vit-smoke");
 }

@@ -20,7 +20,8 @@ final class ExperimentPlots {
     private ExperimentPlots() {
     }
 
-    static void write(ExperimentConfig config, List<ExperimentReport.Aggregate> aggregates, Path dir) throws IOException {
+    static void write(ExperimentConfig config, List<ExperimentReport.Aggregate> aggregates, List<CellResult> cells,
+            Path dir) throws IOException {
         for (String task : config.tasks()) {
             List<ExperimentReport.Aggregate> main = aggregates.stream()
                     .filter(a -> a.task().equals(task) && a.group().equals("main") && a.adapterParams() > 0).toList();
@@ -39,6 +40,7 @@ final class ExperimentPlots {
         }
         for (String task : config.tasks()) {
             lossCurves(config, task, dir);
+            convergence(config, task, cells, dir);
         }
         for (String group : ExperimentReport.groups(config)) {
             if (group.equals("main")) {
@@ -103,6 +105,40 @@ final class ExperimentPlots {
         }
         if (!chart.getSeriesMap().isEmpty()) {
             save(chart, dir.resolve("sweep-" + group + ".png"));
+        }
+    }
+
+    /**
+     * The paper's "faster convergence" figure: validation score against optimiser steps for every row that records a
+     * curve ({@code "curve": true}), the median over its seeds at each step: {@code convergence-<task>.png}.
+     */
+    private static void convergence(ExperimentConfig config, String task, List<CellResult> cells, Path dir)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(config.model() + " on " + task
+                + ": validation " + config.metricFor(task) + " vs steps (median of seeds)").xAxisTitle("optimiser step")
+                .yAxisTitle("validation " + config.metricFor(task) + " (%)").build();
+        chart.getStyler().setMarkerSize(6);
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            if (!row.hasCurve()) {
+                continue;
+            }
+            java.util.TreeMap<Integer, List<Double>> byStep = new java.util.TreeMap<>();
+            cells.stream().filter(c -> c.label().equals(row.label()) && c.task().equals(task))
+                    .flatMap(c -> c.curve().stream())
+                    .forEach(p -> byStep.computeIfAbsent(p.step(), k -> new ArrayList<>()).add(p.validation()));
+            if (byStep.size() < 2) {
+                continue;
+            }
+            List<Double> steps = new ArrayList<>();
+            List<Double> scores = new ArrayList<>();
+            byStep.forEach((step, values) -> {
+                steps.add((double) step);
+                scores.add(100 * ExperimentReport.median(values.stream().mapToDouble(Double::doubleValue).toArray()));
+            });
+            chart.addSeries(row.label(), steps, scores);
+        }
+        if (!chart.getSeriesMap().isEmpty()) {
+            save(chart, dir.resolve("convergence-" + task + ".png"));
         }
     }
 

@@ -18,10 +18,22 @@ public final class ExperimentReport {
     private ExperimentReport() {
     }
 
-    /** Median of the seeds' results of one row on one task. */
+    /**
+     * The seeds' results of one row on one task: median (the paper's figure), mean and sample standard deviation of
+     * the score.
+     */
     public record Aggregate(String label, String group, String task, int seeds, double medianScore,
             double medianAccuracy, long adapterParams, long headParams, double medianWallSeconds,
-            double medianExamplesPerSecond, double maxPeakRssMb, long adapterBytes) {
+            double medianExamplesPerSecond, double maxPeakRssMb, long adapterBytes, double meanScore,
+            double stdScore) {
+    }
+
+    /**
+     * Row {@code a} minus row {@code b} on one task, seed by seed (the seeds both have): the paired comparison, which
+     * cancels what a seed does to both (data order, head initialisation).
+     */
+    public record PairedDifference(String a, String b, String task, List<Long> seeds, List<Double> differences,
+            double mean, double std, int aWins) {
     }
 
     public static List<Aggregate> aggregate(ExperimentConfig config, List<CellResult> cells) {
@@ -40,10 +52,76 @@ public final class ExperimentReport {
                         median(runs.stream().mapToDouble(CellResult::wallSeconds).toArray()),
                         median(runs.stream().mapToDouble(CellResult::examplesPerSecond).toArray()),
                         runs.stream().mapToDouble(CellResult::peakRssMb).max().orElse(0),
-                        runs.get(0).adapterBytes()));
+                        runs.get(0).adapterBytes(), mean(scores(runs)), std(scores(runs))));
             }
         }
         return aggregates;
+    }
+
+    private static double[] scores(List<CellResult> runs) {
+        return runs.stream().mapToDouble(CellResult::score).toArray();
+    }
+
+    static double mean(double[] values) {
+        return java.util.Arrays.stream(values).average().orElse(Double.NaN);
+    }
+
+    /** The sample standard deviation (n - 1); 0 for one value. */
+    static double std(double[] values) {
+        if (values.length < 2) {
+            return 0;
+        }
+        double mean = mean(values);
+        double squares = java.util.Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum();
+        return Math.sqrt(squares / (values.length - 1));
+    }
+
+    /**
+     * Every main LoLDU row against every main LoRA and full fine-tuning row, per task, over their common seeds (none
+     * when the grid lacks either side).
+     */
+    public static List<PairedDifference> pairedDifferences(ExperimentConfig config, List<CellResult> cells) {
+        List<PairedDifference> out = new ArrayList<>();
+        List<ExperimentConfig.MethodRow> main = config.methods().stream()
+                .filter(r -> r.groupOrMain().equals("main")).toList();
+        for (ExperimentConfig.MethodRow a : main) {
+            if (!a.method().equals("loldu")) {
+                continue;
+            }
+            for (ExperimentConfig.MethodRow b : main) {
+                if (!b.method().equals("lora") && !b.method().equals("full")) {
+                    continue;
+                }
+                for (String task : config.tasks()) {
+                    PairedDifference d = paired(a.label(), b.label(), task, cells);
+                    if (d != null) {
+                        out.add(d);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static PairedDifference paired(String a, String b, String task, List<CellResult> cells) {
+        List<Long> seeds = new ArrayList<>();
+        List<Double> differences = new ArrayList<>();
+        for (CellResult x : cells) {
+            if (!x.label().equals(a) || !x.task().equals(task)) {
+                continue;
+            }
+            cells.stream().filter(y -> y.label().equals(b) && y.task().equals(task) && y.seed() == x.seed())
+                    .findFirst().ifPresent(y -> {
+                        seeds.add(x.seed());
+                        differences.add(x.score() - y.score());
+                    });
+        }
+        if (seeds.isEmpty()) {
+            return null;
+        }
+        double[] values = differences.stream().mapToDouble(Double::doubleValue).toArray();
+        return new PairedDifference(a, b, task, seeds, differences, mean(values), std(values),
+                (int) differences.stream().filter(v -> v > 0).count());
     }
 
     static double median(double[] values) {
@@ -61,15 +139,17 @@ public final class ExperimentReport {
     public static void write(ExperimentConfig config, List<CellResult> cells,
             List<ExperimentRunner.LrSelection> selections, Path outputDir) throws IOException {
         List<Aggregate> aggregates = aggregate(config, cells);
+        List<PairedDifference> paired = pairedDifferences(config, cells);
         AtomicFiles.writeString(outputDir.resolve("results.md"), markdown(config, aggregates)
-                + selectionMarkdown(selections));
+                + spreadMarkdown(config, aggregates) + pairedMarkdown(paired) + selectionMarkdown(selections));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("config", config);
         json.put("aggregates", aggregates);
         json.put("cells", cells);
+        json.put("paired_differences", paired);
         json.put("lr_selection", selections);
         AtomicFiles.writeString(outputDir.resolve("results.json"), ExperimentRunner.JSON.writeValueAsString(json));
-        ExperimentPlots.write(config, aggregates, outputDir);
+        ExperimentPlots.write(config, aggregates, cells, outputDir);
     }
 
     static String markdown(ExperimentConfig config, List<Aggregate> aggregates) {
@@ -116,6 +196,48 @@ public final class ExperimentReport {
                         rowResults.stream().mapToDouble(Aggregate::maxPeakRssMb).max().orElse(0),
                         humanBytes(first.adapterBytes())));
             }
+        }
+        return md.toString();
+    }
+
+    /** Mean and standard deviation over seeds, per row and task: how much of a gap the seeds alone make. */
+    static String spreadMarkdown(ExperimentConfig config, List<Aggregate> aggregates) {
+        if (aggregates.stream().allMatch(a -> a.seeds() < 2)) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## mean ± standard deviation over seeds\n\n| method | group |");
+        config.tasks().forEach(t -> md.append(' ').append(t).append(" |"));
+        md.append("\n|---|---|").append("---:|".repeat(config.tasks().size())).append('\n');
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            List<Aggregate> rowResults = aggregates.stream().filter(a -> a.label().equals(row.label())).toList();
+            if (rowResults.isEmpty()) {
+                continue;
+            }
+            md.append("| ").append(row.label()).append(" | ").append(row.groupOrMain()).append(" |");
+            for (String task : config.tasks()) {
+                Aggregate a = rowResults.stream().filter(r -> r.task().equals(task)).findFirst().orElse(null);
+                md.append(a == null ? " - |" : String.format(Locale.ROOT, " %.2f ± %.2f (n=%d) |", 100 * a.meanScore(),
+                        100 * a.stdScore(), a.seeds()));
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    /** The paired differences, in points. */
+    static String pairedMarkdown(List<PairedDifference> paired) {
+        if (paired.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## paired differences over seeds (points)\n\n"
+                + "| A | B | task | A - B per seed | mean ± std | A ahead |\n|---|---|---|---|---:|---:|\n");
+        for (PairedDifference d : paired) {
+            List<String> perSeed = new ArrayList<>();
+            for (int i = 0; i < d.seeds().size(); i++) {
+                perSeed.add(String.format(Locale.ROOT, "%d: %+.2f", d.seeds().get(i), 100 * d.differences().get(i)));
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %+.2f ± %.2f | %d of %d |%n", d.a(), d.b(),
+                    d.task(), String.join(", ", perSeed), 100 * d.mean(), 100 * d.std(), d.aWins(), d.seeds().size()));
         }
         return md.toString();
     }

@@ -32,7 +32,7 @@ public final class InProcessCellExecutor implements CellExecutor {
         String metric = config.metricFor(task);
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(d.epochs()).optBatchSize(d.batchSize())
                 .optLearningRate(row.lrOr(d)).optHeadLearningRate(row.headLrOr(d)).optSeed(seed)
-                .optSelectionMetric(metric).optOutputDir(cellDir)
+                .optSelectionMetric(metric).optOutputDir(cellDir).optEvalEvery(row.evalEvery(d))
                 .optOverwrite(true).build(); // a cell without a result restarts from scratch
         Path adapterDir = cellDir.resolve("adapter");
         TrainResult r;
@@ -42,7 +42,7 @@ public final class InProcessCellExecutor implements CellExecutor {
         } else {
             r = FineTuneJob.run(new FineTuneRequest(PretrainedModel.fromId(config.model()), TaskSource.builtIn(task),
                     row.methodSpec(), trainer, d.maxLength(), SequenceClassifier.Pooling.MEAN, d.maxTrain(), adapterDir,
-                    SaveMode.COMPACT), cache).result();
+                    SaveMode.COMPACT, row.probeSolver()), cache).result();
         }
         return CellResult.of(row.label(), row.groupOrMain(), task, seed, metric, r, adapterDir);
     }

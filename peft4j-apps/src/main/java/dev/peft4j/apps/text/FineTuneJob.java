@@ -71,8 +71,11 @@ public final class FineTuneJob {
             String trainable = peft.trainableParametersReport();
             System.err.println(trainable);
             TextClassifier textClassifier = new TextClassifier(tokenizer, classifier, peft);
-            TrainResult result = new Trainer<>(new ClassificationObjective<>(textClassifier), request.trainer())
-                    .fit(train, split.validation().examples(), split.test().examples());
+            TrainResult result = request.probeSolver() == FineTuneRequest.ProbeSolver.LOGISTIC
+                    ? LogisticProbe.fit(classifier, peft, tokenizer, train, split.validation().examples(),
+                            split.test().examples(), request.trainer())
+                    : new Trainer<>(new ClassificationObjective<>(textClassifier), request.trainer())
+                            .fit(train, split.validation().examples(), split.test().examples());
             if (request.adapterDir() != null && !result.stopped()) {
                 AdapterOutput.save(peft, request.adapterDir(), request.saveMode());
                 new TrainingArgs(request.model().id(), request.data().label(), request.maxLength(),

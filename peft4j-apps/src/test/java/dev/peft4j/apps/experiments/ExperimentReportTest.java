@@ -69,4 +69,69 @@ class ExperimentReportTest {
         assertTrue(e.getMessage().contains("task 'spam' is not an image task")
                 && e.getMessage().contains("[mnist, fashion-heldout]"), e.getMessage());
     }
+
+    private static ExperimentConfig read(String json) throws IOException {
+        return ExperimentConfig.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "test");
+    }
+
+    private static final String THREE_METHODS = "{\"name\": \"x\", \"model\": \"all-minilm-l6-v2\", \"tasks\": [\"spam\"],"
+            + " \"seeds\": [1, 2, 3], \"defaults\": {\"max_train\": 8, \"epochs\": 1, \"max_length\": 8,"
+            + " \"batch_size\": 4, \"lr\": 0.01, \"head_lr\": 0.01, \"eval_every\": 2}, \"methods\": ["
+            + "{\"label\": \"L\", \"method\": \"loldu\", \"curve\": true},"
+            + " {\"label\": \"R\", \"method\": \"lora\", \"rank\": 8, \"curve\": true},"
+            + " {\"label\": \"F\", \"method\": \"full\", \"rank\": 1}]}";
+
+    private static CellResult curved(String label, long seed, double score, List<CellResult.CurvePoint> curve) {
+        return new CellResult(label, "main", "spam", seed, "accuracy", score, score, score, 1, 1, 1, 1, 1, 1, 1,
+                score, curve);
+    }
+
+    @Test
+    void lolduIsComparedWithLoraAndFullFineTuningSeedBySeed(@TempDir Path tmp) throws IOException {
+        ExperimentConfig config = read(THREE_METHODS);
+        List<CellResult> cells = new ArrayList<>();
+        double[] l = {0.90, 0.80, 0.95};
+        double[] r = {0.85, 0.82, 0.90};
+        for (int s = 0; s < 3; s++) {
+            cells.add(curved("L", s + 1, l[s], List.of(new CellResult.CurvePoint(2, l[s] - 0.1),
+                    new CellResult.CurvePoint(4, l[s]))));
+            cells.add(curved("R", s + 1, r[s], List.of(new CellResult.CurvePoint(2, r[s] - 0.2),
+                    new CellResult.CurvePoint(4, r[s]))));
+        }
+        cells.add(curved("F", 2, 0.70, List.of()));
+        List<ExperimentReport.PairedDifference> paired = ExperimentReport.pairedDifferences(config, cells);
+        assertEquals(2, paired.size(), "L - R and L - F");
+        ExperimentReport.PairedDifference lr = paired.get(0);
+        assertEquals(List.of(1L, 2L, 3L), lr.seeds());
+        assertEquals(0.05, lr.differences().get(0), 1e-12); // differences of doubles given to 2 digits: a few ulp
+        assertEquals(-0.02, lr.differences().get(1), 1e-12);
+        assertEquals(0.08 / 3, lr.mean(), 1e-12);
+        double sd = Math.sqrt((Math.pow(0.05 - 0.08 / 3, 2) + Math.pow(-0.02 - 0.08 / 3, 2)
+                + Math.pow(0.05 - 0.08 / 3, 2)) / 2);
+        assertEquals(sd, lr.std(), 1e-12);
+        assertEquals(2, lr.aWins());
+        assertEquals(List.of(2L), paired.get(1).seeds(), "only the seeds both rows have");
+        ExperimentReport.write(config, cells, tmp);
+        String md = Files.readString(tmp.resolve("results.md"));
+        assertTrue(md.contains("| L | R | spam | 1: +5.00, 2: -2.00, 3: +5.00 | +2.67 ± 4.04 | 2 of 3 |"), md);
+        assertTrue(md.contains("| L | main | 88.33 ± 7.64 (n=3) |"), md);
+        assertTrue(Files.size(tmp.resolve("convergence-spam.png")) > 1000, "L and R record curves");
+        assertTrue(Files.readString(tmp.resolve("results.json")).contains("\"paired_differences\""));
+    }
+
+    @Test
+    void curveAndSolverFieldsAreChecked() throws IOException {
+        ExperimentConfig config = read(THREE_METHODS);
+        assertEquals(2, config.methods().get(0).evalEvery(config.defaults()));
+        assertEquals(0, config.methods().get(2).evalEvery(config.defaults()), "no curve: epoch ends only");
+        IOException notAProbe = assertThrows(IOException.class, () -> read(THREE_METHODS.replace(
+                "\"method\": \"full\"", "\"method\": \"full\", \"solver\": \"logistic\"")));
+        assertTrue(notAProbe.getMessage().contains("fits the linear probe only"), notAProbe.getMessage());
+        IOException unknown = assertThrows(IOException.class, () -> read(THREE_METHODS.replace(
+                "\"method\": \"full\"", "\"method\": \"linear-probe\", \"solver\": \"lbfgs\"")));
+        assertTrue(unknown.getMessage().contains("expected trainer or logistic"), unknown.getMessage());
+        IOException zero = assertThrows(IOException.class, () -> read(THREE_METHODS.replace(
+                "\"eval_every\": 2", "\"eval_every\": 0")));
+        assertTrue(zero.getMessage().contains("eval_every must be at least 1"), zero.getMessage());
+    }
 }

@@ -27,9 +27,9 @@ class ExperimentRunnerIT {
             return real.run(c, row, task, seed, dir);
         };
         List<CellResult> cells = new ExperimentRunner(counting).run(config, tmp);
-        assertEquals(6, cells.size());
-        // LoLDU's grid: 2 learning rates on seed 1 (the chosen one is seed 1's cell), then seeds 2 and 3; the probe: 3
-        assertEquals(7, executed.get());
+        assertEquals(9, cells.size());
+        // LoLDU's grid: 2 learning rates on seed 1 (the chosen one is seed 1's cell), then seeds 2 and 3; each probe: 3
+        assertEquals(10, executed.get());
         com.fasterxml.jackson.databind.JsonNode selection = ExperimentRunner.JSON.readTree(
                 tmp.resolve("lr_selection.json").toFile()).get(0);
         assertEquals(2, selection.get("grid").size());
@@ -48,8 +48,21 @@ class ExperimentRunnerIT {
         assertTrue(md.contains("| Linear probe | 0 |"), md);
         assertTrue(Files.exists(tmp.resolve("params-vs-reuters-grain.png")));
         assertTrue(Files.exists(tmp.resolve("loss-reuters-grain.png")), "training-loss curves");
+        // 64 examples in batches of 16: 4 steps, a pass after step 2 (eval_every) and at the epoch's end
+        for (CellResult loldu : cells.subList(0, 3)) {
+            assertEquals(List.of(2, 4), loldu.curve().stream().map(CellResult.CurvePoint::step).toList());
+            assertEquals(loldu.validation(), loldu.curve().get(1).validation(), "one epoch: its end is the best");
+        }
+        assertTrue(Files.exists(tmp.resolve("convergence-reuters-grain.png")), "the convergence plot");
+        assertEquals(1, cells.get(3).curve().size(), "a row without a curve validates at epoch ends only");
+        for (CellResult probe : cells.subList(6, 9)) {
+            assertEquals("Logistic probe", probe.label());
+            assertEquals(0, probe.adapterParams());
+            assertTrue(probe.validation() != null && probe.score() >= 0 && probe.score() <= 1, probe.toString());
+        }
+        assertTrue(md.contains("mean ± standard deviation over seeds"), md);
         new ExperimentRunner(counting).run(config, tmp);
-        assertEquals(7, executed.get(), "a finished cell is not recomputed");
+        assertEquals(10, executed.get(), "a finished cell is not recomputed");
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Appends one JSON object per line to {@code metrics.jsonl}: {@code step} (step, epoch, loss, lr), {@code eval}
- * (epoch, train_loss, validation), {@code diverged} (epoch) and the final {@code result} (best_epoch, test,
+ * (epoch, train_loss, validation), {@code step_eval} (step, epoch, validation), {@code diverged} (epoch) and the final {@code result} (best_epoch, test,
  * wall_seconds).
  */
 final class MetricsLog implements TrainingListener {
@@ -32,6 +32,11 @@ final class MetricsLog implements TrainingListener {
         fields.put("loss", event.meanLoss());
         fields.put("lr", event.learningRate());
         write("step", fields);
+    }
+
+    @Override
+    public void onEvaluation(TrainResult.CurvePoint point) {
+        write("step_eval", Trainer.curveRecord(point.step(), point.epoch(), point.validation()));
     }
 
     @Override

@@ -13,10 +13,28 @@ import java.util.Map;
  * @param bestValidation the best epoch's validation metrics (null when stopped)
  * @param test the test metrics of the best epoch's parameters (null when stopped)
  * @param stopped true when the run stopped early on purpose ({@code stopAfterSteps}); then test is null
+ * @param curve every validation pass in step order: the epoch ends and, with {@link TrainerConfig#evalEvery()}, the
+ *     passes between them
  */
 public record TrainResult(int bestEpoch, String selectionMetric, Metrics bestValidation, Metrics test,
         List<EpochRecord> history, long adapterParameters, long headParameters, double wallSeconds,
-        double trainExamplesPerSecond, boolean stopped) {
+        double trainExamplesPerSecond, boolean stopped, List<CurvePoint> curve) {
+
+    public TrainResult {
+        curve = curve == null ? List.of() : List.copyOf(curve);
+    }
+
+    /** A result without validation passes between epochs. */
+    public TrainResult(int bestEpoch, String selectionMetric, Metrics bestValidation, Metrics test,
+            List<EpochRecord> history, long adapterParameters, long headParameters, double wallSeconds,
+            double trainExamplesPerSecond, boolean stopped) {
+        this(bestEpoch, selectionMetric, bestValidation, test, history, adapterParameters, headParameters,
+                wallSeconds, trainExamplesPerSecond, stopped, List.of());
+    }
+
+    /** One validation pass: after {@code step} optimiser steps, in the 1-based {@code epoch}. */
+    public record CurvePoint(int step, int epoch, Metrics validation) {
+    }
 
     /** One epoch: mean training loss and validation metrics. */
     public record EpochRecord(int epoch, double trainLoss, Metrics validation) {

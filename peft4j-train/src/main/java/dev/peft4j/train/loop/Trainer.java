@@ -151,6 +151,13 @@ public final class Trainer<E> {
                     baseRates.forEach((k, lr) -> rates.put(k, (float) (lr * factor)));
                     optimizer.step(params, rates);
                     globalStep++;
+                    boolean epochEndsNow = micro + 1 == microPerEpoch; // the epoch's own pass follows
+                    if (config.evalEvery() > 0 && globalStep % config.evalEvery() == 0 && !epochEndsNow) {
+                        TrainResult.CurvePoint point = new TrainResult.CurvePoint(globalStep, epoch + 1,
+                                evaluate(validation));
+                        history.add(curveRecord(point.step(), point.epoch(), point.validation()));
+                        listeners.forEach(l -> l.onEvaluation(point));
+                    }
                     boolean stopNow = config.stopAfterSteps() > 0 && globalStep >= config.stopAfterSteps();
                     ResumableState state = new ResumableState(new Checkpoint.Position(epoch, micro + 1, globalStep,
                             lossSum, lossCount, bestEpoch, bestScore, history, selection.name()), params, optimizer,
@@ -161,14 +168,14 @@ public final class Trainer<E> {
                     if (stopNow) {
                         TrainResult stopped = new TrainResult(bestEpoch, selection.name(), null, null,
                                 records(history), count(peft.adapterParameters()), count(peft.headParameters()),
-                                seconds(start), trainedExamples / seconds(start), true);
+                                seconds(start), trainedExamples / seconds(start), true, curve(history));
                         listeners.forEach(l -> l.onTrainEnd(stopped));
                         return stopped;
                     }
                 }
                 Metrics val = evaluate(validation);
                 double epochLoss = lossSum / Math.max(1, lossCount);
-                history.add(historyRecord(epoch + 1, epochLoss, val));
+                history.add(historyRecord(epoch + 1, epochLoss, val, globalStep));
                 double score = val.get(selection.name());
                 if (selection.direction().isBetter(score, bestScore)) {
                     bestScore = score;
@@ -201,7 +208,7 @@ public final class Trainer<E> {
             Metrics bestVal = records.get(bestEpoch - 1).validation();
             TrainResult result = new TrainResult(bestEpoch, selection.name(), bestVal, testMetrics, records,
                     count(peft.adapterParameters()), count(peft.headParameters()), wall, trainedExamples / wall,
-                    false);
+                    false, curve(history));
             listeners.forEach(l -> l.onTrainEnd(result));
             return result;
         }
@@ -236,11 +243,29 @@ public final class Trainer<E> {
         return evaluation.run(data, config.batchSize());
     }
 
-    /** One epoch as {@code metrics.jsonl} and checkpoints record it. */
+    /** One epoch as {@code metrics.jsonl} and checkpoints record it (with the steps taken by its end). */
+    static Map<String, Object> historyRecord(int epoch, double trainLoss, Metrics validation, int step) {
+        Map<String, Object> record = historyRecord(epoch, trainLoss, validation);
+        record.put("step", step);
+        return record;
+    }
+
     static Map<String, Object> historyRecord(int epoch, double trainLoss, Metrics validation) {
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("epoch", epoch);
         record.put("train_loss", trainLoss);
+        record.put("validation", validation.toMap());
+        return record;
+    }
+
+    /**
+     * A validation pass between epoch ends, kept in the checkpointed history beside the epoch records (told apart by
+     * having no {@code train_loss}) so that a resumed run's curve has the passes made before the kill.
+     */
+    static Map<String, Object> curveRecord(int step, int epoch, Metrics validation) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("step", step);
+        record.put("epoch", epoch);
         record.put("validation", validation.toMap());
         return record;
     }
@@ -302,12 +327,28 @@ public final class Trainer<E> {
     private static List<TrainResult.EpochRecord> records(List<Map<String, Object>> history) {
         List<TrainResult.EpochRecord> records = new ArrayList<>();
         for (Map<String, Object> h : history) {
+            if (!h.containsKey("train_loss")) {
+                continue; // a pass between epoch ends (curveRecord)
+            }
             Object trainLoss = h.get("train_loss");
             records.add(new TrainResult.EpochRecord(((Number) h.get("epoch")).intValue(),
                     trainLoss instanceof Number n ? n.doubleValue() : Double.parseDouble(trainLoss.toString()),
                     Metrics.fromMap((Map<String, Object>) h.get("validation"))));
         }
         return records;
+    }
+
+    /** Every validation pass in the history that knows its step (checkpoints from before steps were kept lack it). */
+    @SuppressWarnings("unchecked")
+    private static List<TrainResult.CurvePoint> curve(List<Map<String, Object>> history) {
+        List<TrainResult.CurvePoint> curve = new ArrayList<>();
+        for (Map<String, Object> h : history) {
+            if (h.get("step") instanceof Number step) {
+                curve.add(new TrainResult.CurvePoint(step.intValue(), ((Number) h.get("epoch")).intValue(),
+                        Metrics.fromMap((Map<String, Object>) h.get("validation"))));
+            }
+        }
+        return curve;
     }
 
     private static long count(Map<String, NDArray> tensors) {

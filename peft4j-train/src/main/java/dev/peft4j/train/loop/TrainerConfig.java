@@ -24,10 +24,13 @@ import java.nio.file.Path;
  *     outputDir is refused, see {@link RunFolder}
  * @param stopAfterSteps stop (as if killed) after this many optimiser steps; 0 for never. For tests of resume.
  * @param progress print a progress bar to stderr
+ * @param evalEvery optimiser steps between extra validation passes (0: epoch ends only); each pass is a point of
+ *     {@link TrainResult#curve()}, the validation score against steps that the convergence plots draw
  */
 public record TrainerConfig(int epochs, float learningRate, float headLearningRate, float weightDecay,
         int batchSize, int gradientAccumulation, float warmupRatio, long seed, String selectionMetric,
-        Path outputDir, int checkpointEvery, boolean resume, boolean overwrite, int stopAfterSteps, boolean progress) {
+        Path outputDir, int checkpointEvery, boolean resume, boolean overwrite, int stopAfterSteps, boolean progress,
+        int evalEvery) {
 
     public TrainerConfig {
         require(epochs >= 1, "epochs must be at least 1, found " + epochs);
@@ -43,6 +46,7 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
                         + selectionMetric + "'");
         require(checkpointEvery >= 0, "checkpoint interval must be >= 0 steps (0: epoch ends only), found "
                 + checkpointEvery);
+        require(evalEvery >= 0, "eval-every must be >= 0 steps (0: epoch ends only), found " + evalEvery);
         require(stopAfterSteps >= 0, "stop-after steps must be >= 0 (0: never), found " + stopAfterSteps);
         require(!resume || outputDir != null, "resume needs an output directory holding a checkpoint");
         RunFolder.Mode.of(resume, overwrite); // refuses both at once
@@ -80,6 +84,7 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         b.overwrite = overwrite;
         b.stopAfterSteps = stopAfterSteps;
         b.progress = progress;
+        b.evalEvery = evalEvery;
         return b;
     }
 
@@ -100,6 +105,7 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         private boolean overwrite;
         private int stopAfterSteps;
         private boolean progress;
+        private int evalEvery;
 
         public Builder optEpochs(int v) { epochs = v; return this; }
         public Builder optLearningRate(float v) { learningRate = v; return this; }
@@ -116,11 +122,12 @@ public record TrainerConfig(int epochs, float learningRate, float headLearningRa
         public Builder optOverwrite(boolean v) { overwrite = v; return this; }
         public Builder optStopAfterSteps(int v) { stopAfterSteps = v; return this; }
         public Builder optProgress(boolean v) { progress = v; return this; }
+        public Builder optEvalEvery(int v) { evalEvery = v; return this; }
 
         public TrainerConfig build() {
             return new TrainerConfig(epochs, learningRate, headLearningRate, weightDecay, batchSize,
                     gradientAccumulation, warmupRatio, seed, selectionMetric, outputDir, checkpointEvery, resume,
-                    overwrite, stopAfterSteps, progress);
+                    overwrite, stopAfterSteps, progress, evalEvery);
         }
     }
 }

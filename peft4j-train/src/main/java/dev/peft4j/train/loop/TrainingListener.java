@@ -18,6 +18,10 @@ public interface TrainingListener {
     default void onStep(StepEnd event) {
     }
 
+    /** After a validation pass between epoch ends ({@link TrainerConfig#evalEvery()}). */
+    default void onEvaluation(TrainResult.CurvePoint point) {
+    }
+
     /** After each epoch's validation and best-epoch update. */
     default void onEpochEnd(EpochEnd event) {
     }

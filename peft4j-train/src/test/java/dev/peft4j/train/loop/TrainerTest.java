@@ -300,4 +300,42 @@ class TrainerTest {
             plain.forEach((k, v) -> assertArrayEquals(v, averaged.get(k), 0f, k));
         }
     }
+
+    @Test
+    void validationPassesBetweenEpochsMakeTheCurveAndSurviveAResume(@TempDir Path tmp) throws Exception {
+        List<Point> train = ToyClassifier.points(100, 7);
+        List<Point> val = ToyClassifier.points(30, 8);
+        // 7 steps per epoch, 21 in all: passes after steps 3, 6, 9, 12, 15, 18 and at the epoch ends 7, 14, 21
+        TrainerConfig.Builder every3 = config().optEvalEvery(3);
+        TrainResult uninterrupted;
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            uninterrupted = new Trainer<>(classifier.objective(), every3.build()).fit(train, val, val);
+        }
+        assertEquals(List.of(3, 6, 7, 9, 12, 14, 15, 18, 21),
+                uninterrupted.curve().stream().map(TrainResult.CurvePoint::step).toList());
+        assertEquals(List.of(1, 1, 1, 2, 2, 2, 3, 3, 3),
+                uninterrupted.curve().stream().map(TrainResult.CurvePoint::epoch).toList());
+        for (TrainResult.EpochRecord epoch : uninterrupted.history()) {
+            assertEquals(epoch.validation(), uninterrupted.curve().get(3 * epoch.epoch() - 1).validation(),
+                    "an epoch end is a point of the curve");
+        }
+        assertEquals(3, uninterrupted.history().size(), "passes between epochs are not epochs");
+        // the passes only read the model, with dropout off: the trained values are those of a run without them
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            TrainResult plain = new Trainer<>(classifier.objective(), config().build()).fit(train, val, val);
+            assertEquals(List.of(7, 14, 21), plain.curve().stream().map(TrainResult.CurvePoint::step).toList());
+            assertEquals(plain.test(), uninterrupted.test());
+        }
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            new Trainer<>(classifier.objective(), every3.optOutputDir(tmp).optStopAfterSteps(10).build())
+                    .fit(train, val, val);
+        }
+        try (ToyClassifier classifier = new ToyClassifier(9, 0.25f)) {
+            TrainResult resumed = new Trainer<>(classifier.objective(), every3.optStopAfterSteps(0).optResume(true)
+                    .build()).fit(train, val, val);
+            assertEquals(uninterrupted.curve(), resumed.curve(), "the passes before the kill come back with it");
+        }
+        assertEquals(6, Files.readAllLines(tmp.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"step_eval\"")).count());
+    }
 }
