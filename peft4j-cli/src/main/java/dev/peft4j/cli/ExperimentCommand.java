@@ -20,8 +20,8 @@ final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--config", description = "Experiment JSON file.")
         Path config;
 
-        @Option(names = "--preset", description = "Built-in grid: minilm-table1, minilm-ablations, minilm-table1-budget, bge-table1-budget, "
-                + "vit-mnist, vit-fashion-heldout, smoke, vit-smoke.")
+        @Option(names = "--preset", description = "Built-in grid: minilm-table1, minilm-ablations, minilm-table1-budget, "
+                + "minilm-ablations-budget, bge-table1-budget, vit-mnist, vit-fashion-heldout, smoke, vit-smoke.")
         String preset;
     }
 

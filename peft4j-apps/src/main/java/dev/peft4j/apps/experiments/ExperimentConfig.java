@@ -280,5 +280,5 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
     }
 
     public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "minilm-table1-budget",
-            "bge-table1-budget", "vit-mnist", "vit-fashion-heldout", "smoke", "vit-smoke");
+            "minilm-ablations-budget", "bge-table1-budget", "vit-mnist", "vit-fashion-heldout", "smoke", "vit-smoke");
 }

@@ -134,4 +134,32 @@ class ExperimentReportTest {
                 "\"eval_every\": 2", "\"eval_every\": 0")));
         assertTrue(zero.getMessage().contains("eval_every must be at least 1"), zero.getMessage());
     }
+
+    @Test
+    void everyPresetLoadsAndTheBudgetTablesHaveEveryMethodAtTheIssuesBudget() throws IOException {
+        for (String name : ExperimentConfig.PRESETS) {
+            ExperimentConfig.preset(name); // a typo in a shipped preset fails here, not hours into a run
+        }
+        java.util.Set<String> registered = dev.peft4j.core.adapter.AdapterRegistry.defaultRegistry().methods()
+                .keySet();
+        for (String name : List.of("minilm-table1-budget", "bge-table1-budget")) {
+            ExperimentConfig config = ExperimentConfig.preset(name);
+            ExperimentConfig.Defaults d = config.defaults();
+            assertTrue(d.maxTrain() >= 2400 && d.maxLength() >= 128 && d.epochs() >= 3, name + ": " + d);
+            assertTrue(config.seeds().size() >= 3, name);
+            assertEquals(List.of("spam", "reuters-grain", "reuters-corn"), config.tasks(), name);
+            java.util.Set<String> rows = new java.util.HashSet<>();
+            for (ExperimentConfig.MethodRow row : config.methods()) {
+                rows.add(row.method());
+                boolean converged = row.probeSolver() == dev.peft4j.apps.text.FineTuneRequest.ProbeSolver.LOGISTIC;
+                assertTrue(converged || row.lrGrid().size() >= 3, name + ": " + row.label() + " needs a grid");
+                if (!converged) {
+                    float low = java.util.Collections.min(row.lrGrid());
+                    float high = java.util.Collections.max(row.lrGrid());
+                    assertTrue(high / low >= 9.99f, name + ": " + row.label() + " spans a decade or more");
+                }
+            }
+            assertEquals(registered, rows, name + " has a row for every registered method");
+        }
+    }
 }
