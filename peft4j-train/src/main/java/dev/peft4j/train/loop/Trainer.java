@@ -15,11 +15,9 @@ import dev.peft4j.train.objective.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * A trainer over an {@link Objective}: fits the objective's trainable tensors (adapter and head, each with its own
@@ -79,6 +77,19 @@ public final class Trainer<E> {
             throw new IllegalArgumentException("Training needs non-empty train and validation sets, found "
                     + train.size() + " and " + validation.size() + " examples");
         }
+        return fit(BatchPlan.shuffled(train, config.batchSize(), config.seed()), validation, test);
+    }
+
+    /**
+     * Trains on the micro-batches {@code plan} gives (a data-parallel worker's shard, for example), in its order;
+     * otherwise as {@link #fit(List, List, List)}.
+     */
+    public TrainResult fit(BatchPlan<E> plan, List<E> validation, List<E> test) {
+        if (plan.microBatchesPerEpoch() < 1 || validation.isEmpty()) {
+            throw new IllegalArgumentException("Training needs at least one micro-batch per epoch and a non-empty "
+                    + "validation set, found " + plan.microBatchesPerEpoch() + " and " + validation.size()
+                    + " examples");
+        }
         PeftModel peft = objective.peftModel();
         Map<String, NDArray> params = peft.trainableParameters();
         if (params.isEmpty()) {
@@ -89,7 +100,7 @@ public final class Trainer<E> {
         peft.adapterParameters().keySet().forEach(k -> baseRates.put(k, config.learningRate()));
         peft.headParameters().keySet().forEach(k -> baseRates.put(k, config.headLearningRate()));
 
-        int microPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+        int microPerEpoch = plan.microBatchesPerEpoch();
         int stepsPerEpoch = (microPerEpoch + config.gradientAccumulation() - 1) / config.gradientAccumulation();
         int totalSteps = stepsPerEpoch * config.epochs();
         LinearWarmupSchedule schedule = new LinearWarmupSchedule(Math.round(config.warmupRatio() * totalSteps),
@@ -132,12 +143,13 @@ public final class Trainer<E> {
             List<Map<String, Object>> history = new ArrayList<>(position.history());
             int firstMicro = position.microBatch();
             for (; epoch < config.epochs(); epoch++) {
-                List<Integer> order = order(train.size(), epoch);
                 for (int micro = firstMicro; micro < microPerEpoch; micro++) {
-                    List<E> batch = slice(train, order, micro);
-                    // Dropout draws from the engine's generator: seed it per micro-batch so a resumed run
-                    // sees the masks an uninterrupted one would.
-                    Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + epoch * 100_000L + micro));
+                    List<E> batch = plan.microBatch(epoch, micro);
+                    // Dropout draws from the engine's generator: seed it per micro-batch so a resumed run (or a
+                    // data-parallel worker, which numbers its micro-batches as the single process would) sees the
+                    // masks an uninterrupted single process would.
+                    Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + epoch * 100_000L
+                            + plan.dropoutIndex(epoch, micro)));
                     lossSum += backward(batch);
                     lossCount++;
                     trainedExamples += batch.size();
@@ -280,27 +292,6 @@ public final class Trainer<E> {
                     + saved + ", this run asks for '" + selection.name() + "'; resume with the same metric, or "
                     + "start a new output directory");
         }
-    }
-
-    private List<Integer> order(int size, int epoch) {
-        List<Integer> order = new ArrayList<>(size);
-        for (int i = 0; i < size; i++) {
-            order.add(i);
-        }
-        if (epoch >= 0) {
-            Collections.shuffle(order, new Random(config.seed() * 7919L + epoch));
-        }
-        return order;
-    }
-
-    private List<E> slice(List<E> data, List<Integer> order, int micro) {
-        int from = micro * config.batchSize();
-        int to = Math.min(data.size(), from + config.batchSize());
-        List<E> batch = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) {
-            batch.add(data.get(order.get(i)));
-        }
-        return batch;
     }
 
     private static void restore(Map<String, NDArray> params, Map<String, float[]> values) {
