@@ -29,7 +29,7 @@ public record TrainingArgs(String model, String task, int maxLength, String pool
         return SequenceClassifier.Pooling.valueOf(pooling);
     }
 
-    void save(Path adapterDir) throws IOException {
+    public void save(Path adapterDir) throws IOException {
         Files.createDirectories(adapterDir);
         AtomicFiles.writeString(adapterDir.resolve(FILE), JSON.writeValueAsString(this));
     }

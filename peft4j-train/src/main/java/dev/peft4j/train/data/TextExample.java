@@ -8,7 +8,7 @@ package dev.peft4j.train.data;
  * @param textPair the second text of a pair, or null for single-text tasks
  * @param label the class index, {@code 0 <= label < labelNames.size()} of the owning {@link TextDataset}
  */
-public record TextExample(String text, String textPair, int label) {
+public record TextExample(String text, String textPair, int label) implements java.io.Serializable {
 
     public TextExample {
         if (text == null) {

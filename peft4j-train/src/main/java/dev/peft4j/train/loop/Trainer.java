@@ -148,9 +148,8 @@ public final class Trainer<E> {
                     // Dropout draws from the engine's generator: seed it per micro-batch so a resumed run (or a
                     // data-parallel worker, which numbers its micro-batches as the single process would) sees the
                     // masks an uninterrupted single process would.
-                    Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + epoch * 100_000L
+                    lossSum += backward(batch, (int) (config.seed() * 1_000_003L + epoch * 100_000L
                             + plan.dropoutIndex(epoch, micro)));
-                    lossSum += backward(batch);
                     lossCount++;
                     trainedExamples += batch.size();
                     boolean stepNow = (micro + 1) % config.gradientAccumulation() == 0 || micro + 1 == microPerEpoch;
@@ -241,14 +240,22 @@ public final class Trainer<E> {
         return listeners;
     }
 
-    private double backward(List<E> batch) {
-        try (NDManager batchManager = objective.peftModel().model().manager().newSubManager();
-                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray loss = objective.trainingLoss(batch, batchManager);
-            collector.backward(Scalars.div(loss, config.gradientAccumulation()));
-            return loss.getFloat();
+    private double backward(List<E> batch, int dropoutSeed) {
+        // DJL allows one gradient collector per JVM at a time (PtGradientCollector keeps a static flag and refuses a
+        // second), and the engine's generator is one per JVM too, so trainers sharing a JVM, as Spark's tasks in one
+        // executor do, take turns here: seeding and drawing the masks included
+        synchronized (BACKWARD) {
+            Engine.getInstance().setRandomSeed(dropoutSeed);
+            try (NDManager batchManager = objective.peftModel().model().manager().newSubManager();
+                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = objective.trainingLoss(batch, batchManager);
+                collector.backward(Scalars.div(loss, config.gradientAccumulation()));
+                return loss.getFloat();
+            }
         }
     }
+
+    private static final Object BACKWARD = new Object();
 
     /** Metrics of the current parameters on {@code data}, without gradients and without dropout. */
     public Metrics evaluate(List<E> data) {
