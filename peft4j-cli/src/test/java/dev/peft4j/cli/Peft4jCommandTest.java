@@ -27,7 +27,8 @@ class Peft4jCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"train", "eval", "inspect", "export", "merge", "experiment", "generate", "serve"}) {
+        for (String command : new String[] {"train", "eval", "inspect", "export", "merge", "experiment", "generate", "serve",
+                "spark-train"}) {
             String[] result = run(command, "--help");
             assertEquals("0", result[0], command);
             assertTrue(result[1].contains("Usage: peft4j " + command), result[1]);
@@ -176,5 +177,16 @@ class Peft4jCommandTest {
                 && line.contains("--threads 1") && line.contains("--overwrite"), line);
         CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(args.toArray(String[]::new));
         assertEquals("train", parsed.subcommand().commandSpec().name(), "the child's command line parses");
+    }
+
+    @Test
+    void sparkTrainRefusesDataWithoutValidationAndBothSourcesBeforeStartingSpark() {
+        String[] noValidation = run("spark-train", "--data", "rows.parquet", "-o", "out");
+        assertTrue(!noValidation[0].equals("0") && noValidation[2].contains("--data needs --validation-data"),
+                noValidation[2]);
+        String[] both = run("spark-train", "--data", "rows.parquet", "--task", "spam", "-o", "out");
+        assertTrue(!both[0].equals("0") && both[2].contains("--task and --data both given"), both[2]);
+        String[] workers = run("spark-train", "--workers", "0", "-o", "out");
+        assertTrue(!workers[0].equals("0") && workers[2].contains("--workers"), workers[2]);
     }
 }

@@ -114,8 +114,15 @@ final class ShardTraining implements java.io.Serializable {
                 }
             });
             TextClassifier texts = new TextClassifier(base.tokenizer(), classifier, peft);
+            List<Long> stepTimes = new ArrayList<>();
             TrainResult result = new Trainer<>(new ClassificationObjective<>(texts), trainer)
                     .setGradientHook(average)
+                    .addListener(new dev.peft4j.train.loop.TrainingListener() {
+                        @Override
+                        public void onStep(StepEnd event) {
+                            stepTimes.add(System.nanoTime());
+                        }
+                    })
                     .fit(ShardedBatches.worker(shard, config.batchPerWorker(), config.seed(), worker,
                             all.size(), steps), validation, worker == 0 ? test : List.of());
             if (worker != 0) {
@@ -134,6 +141,8 @@ final class ShardTraining implements java.io.Serializable {
             out.put("steps_per_epoch", steps);
             out.put("workers", all.size());
             out.put("train_seconds", result.wallSeconds());
+            // between consecutive steps of one epoch (an epoch's validation pass would count otherwise), after the first
+            out.put("mean_step_ms", meanStepMillis(stepTimes, steps));
             out.put("bytes_sent_per_worker_per_step", average.bytesSentPerStep());
             out.put("resumed_from_step", seenCheckpoint);
             out.put("fingerprint", mine.fingerprint());
@@ -148,6 +157,19 @@ final class ShardTraining implements java.io.Serializable {
                 deleteTree(scratch);
             }
         }
+    }
+
+    /** The mean time from one optimiser step to the next within an epoch, leaving out each epoch's first step. */
+    static double meanStepMillis(List<Long> stepTimes, int stepsPerEpoch) {
+        long total = 0;
+        int count = 0;
+        for (int i = 1; i < stepTimes.size(); i++) {
+            if (i % stepsPerEpoch != 0) { // step i is not the first of an epoch
+                total += stepTimes.get(i) - stepTimes.get(i - 1);
+                count++;
+            }
+        }
+        return count == 0 ? Double.NaN : total / 1e6 / count;
     }
 
     /** What a worker tells the others before the first step. */

@@ -87,7 +87,7 @@ public final class FineTuneJob {
     }
 
     /** A seeded random subset of at most {@code max} examples (all when max is 0). */
-    static List<TextExample> limit(List<TextExample> examples, int max, long seed) {
+    public static List<TextExample> limit(List<TextExample> examples, int max, long seed) {
         if (max <= 0 || max >= examples.size()) {
             return examples;
         }

@@ -11,7 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Appends one JSON object per line to {@code metrics.jsonl}: {@code step} (step, epoch, loss, lr), {@code eval}
+ * Appends one JSON object per line to {@code metrics.jsonl}: {@code step} (step, epoch, loss, lr, seconds since this
+ * process began training), {@code eval}
  * (epoch, train_loss, validation), {@code step_eval} (step, epoch, validation), {@code diverged} (epoch) and the final {@code result} (best_epoch, test,
  * wall_seconds).
  */
@@ -19,9 +20,15 @@ final class MetricsLog implements TrainingListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
+    private long start = System.nanoTime();
 
     MetricsLog(Path dir) {
         this.file = dir.resolve("metrics.jsonl");
+    }
+
+    @Override
+    public void onTrainBegin(TrainBegin event) {
+        start = System.nanoTime();
     }
 
     @Override
@@ -31,6 +38,7 @@ final class MetricsLog implements TrainingListener {
         fields.put("epoch", event.epoch());
         fields.put("loss", event.meanLoss());
         fields.put("lr", event.learningRate());
+        fields.put("seconds", (System.nanoTime() - start) / 1e9);
         write("step", fields);
     }
 
