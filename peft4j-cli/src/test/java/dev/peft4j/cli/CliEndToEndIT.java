@@ -64,6 +64,33 @@ class CliEndToEndIT {
         assertTrue(Files.exists(tmp.resolve("runs/r_4__mnist__s1/metrics.jsonl")));
     }
 
+    /** Real SpamAssassin e-mails as JSON Lines that Spark reads, real MiniLM, two workers in local mode. */
+    @Test
+    void sparkTrainReadsJsonLinesWithSparkAndTrainsOnTwoWorkers(@TempDir Path tmp) throws Exception {
+        dev.peft4j.train.data.Split spam = dev.peft4j.train.data.Datasets.byName("spam",
+                dev.peft4j.hub.ArtifactCache.defaultCache(), 42);
+        Path train = jsonLines(tmp.resolve("train.jsonl"), spam.train().examples().subList(0, 16));
+        Path val = jsonLines(tmp.resolve("val.jsonl"), spam.validation().examples().subList(0, 8));
+        String out = run("spark-train", "--data", train.toString(), "--validation-data", val.toString(),
+                "--text-column", "body", "--label-column", "is_spam", "--workers", "2", "--batch-size", "4",
+                "--epochs", "1", "--max-length", "16", "--rank", "8", "--targets", "query,value", "-o",
+                tmp.resolve("run").toString());
+        assertTrue(out.contains("spark-train: 2 workers x 4 examples per step, 2 steps"), out);
+        assertTrue(Files.exists(tmp.resolve("run/adapter/adapter_model.safetensors")), out);
+        assertTrue(Files.exists(tmp.resolve("run/checkpoints/metrics.jsonl")), "worker 0's log");
+    }
+
+    private static Path jsonLines(Path file, java.util.List<dev.peft4j.train.data.TextExample> examples)
+            throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        for (dev.peft4j.train.data.TextExample e : examples) {
+            lines.append(json.writeValueAsString(java.util.Map.of("body", e.text(), "is_spam", e.label())))
+                    .append('\n');
+        }
+        return Files.writeString(file, lines);
+    }
+
     private static String run(String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
