@@ -37,6 +37,8 @@ public final class Trainer<E> {
     private final TrainerConfig config;
     private final List<TrainingListener> extraListeners = new ArrayList<>();
     private GradientHook gradientHook = GradientHook.NONE;
+    /** Held around seeding, forward and backward of a micro-batch: see {@link #backward}. */
+    private static final Object BACKWARD = new Object();
 
     /** A trainer evaluating with the objective's own evaluators. */
     public <O> Trainer(Objective<E, O> objective, TrainerConfig config) {
@@ -254,8 +256,6 @@ public final class Trainer<E> {
             }
         }
     }
-
-    private static final Object BACKWARD = new Object();
 
     /** Metrics of the current parameters on {@code data}, without gradients and without dropout. */
     public Metrics evaluate(List<E> data) {
