@@ -181,6 +181,11 @@ public final class LogisticProbe {
         int width = s.mean().length;
         double[] w = model.getFeatureWeights(); // [feature * nr_w + class], the bias feature last
         int[] labels = model.getLabels();
+        if (labels.length < 2) {
+            throw new IllegalArgumentException("The logistic probe needs training examples of at least two classes, "
+                    + "found only class " + (labels.length == 0 ? "(none)" : labels[0]) + "; use more or other "
+                    + "training data (--max-train)");
+        }
         int classes = labels.length == 2 ? 1 : labels.length;
         float[][] head = new float[numLabels][width + 1];
         for (int k = 0; k < classes; k++) {

@@ -124,4 +124,15 @@ class LogisticProbeTest {
         assertEquals(1, s.deviation()[0], 0);
         assertEquals(1, s.deviation()[1], 0, "a constant feature keeps deviation 1");
     }
+
+    @Test
+    void trainingDataOfOneClassIsRefusedByName() {
+        List<LogisticProbe.Pooled> rows = List.of(new LogisticProbe.Pooled(new float[] {1, 2, 3}, 1),
+                new LogisticProbe.Pooled(new float[] {2, 3, 4}, 1));
+        LogisticProbe.Standardiser s = LogisticProbe.Standardiser.of(rows);
+        Model model = solve(rows, s, 1);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LogisticProbe.headWeights(model, s, 2));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("at least two classes"), e.getMessage());
+    }
 }
