@@ -92,7 +92,8 @@ final class AdapterFiles {
         AdapterConfig config = adapter.config();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("peft_type", adapter.method().peftType());
-        json.put("base_model_name_or_path", peft.model().modelName());
+        json.put("base_model_name_or_path", peft.model().baseModelNameOrPath());
+        json.put("task_type", taskType(peft));
         json.put("target_modules", config.targetModules().toJson());
         json.put("exclude_modules", config.excludeModules());
         json.put("modules_to_save", config.modulesToSave().isEmpty() ? null : config.modulesToSave());
@@ -101,6 +102,11 @@ final class AdapterFiles {
         json.put("library", LIBRARY_VERSION);
         json.put("save_mode", mode.name().toLowerCase(java.util.Locale.ROOT));
         return json;
+    }
+
+    private static String taskType(PeftModel peft) {
+        TaskType type = peft.model().taskType();
+        return type == null ? null : type.name();
     }
 
     /** Loads the adapter in {@code dir} as {@code adapterName}; see the class comment for the checks. */
@@ -314,7 +320,8 @@ final class AdapterFiles {
         rankPattern.values().removeIf(rank -> (int) rank == r);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("peft_type", "LORA");
-        json.put("base_model_name_or_path", peft.model().modelName());
+        json.put("base_model_name_or_path", peft.model().baseModelNameOrPath());
+        json.put("task_type", taskType(peft));
         json.put("r", r);
         json.put("lora_alpha", r);
         json.put("rank_pattern", rankPattern);

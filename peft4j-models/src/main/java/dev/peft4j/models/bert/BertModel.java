@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.TaskType;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
 import dev.peft4j.models.io.OnnxInitializers;
@@ -37,6 +38,7 @@ import java.util.Set;
 public final class BertModel implements AdaptableModel {
 
     private final String name;
+    private String nameOrPath;
     private final BertConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
@@ -46,6 +48,7 @@ public final class BertModel implements AdaptableModel {
 
     private BertModel(String name, BertConfig config, NDManager manager, Map<String, NDArray> parameters) {
         this.name = name;
+        this.nameOrPath = name;
         this.config = config;
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
@@ -73,10 +76,10 @@ public final class BertModel implements AdaptableModel {
         if (model.format() == PretrainedModel.Format.TF_SAVED_MODEL_ZIP) {
             Path savedModel = SavedModelJar.extract(model, jar);
             return fromTfCheckpoint(model.id(), savedModel.resolve(SavedModelJar.VARIABLES_PREFIX), model.numHeads(),
-                    parent);
+                    parent).nameOrPath(model.hubName());
         }
         OnnxInitializers weights = model.readEntry(jar, model.onnxEntry(), OnnxInitializers::read);
-        return fromOnnx(model.id(), weights, model.numHeads(), parent);
+        return fromOnnx(model.id(), weights, model.numHeads(), parent).nameOrPath(model.hubName());
     }
 
     /**
@@ -202,6 +205,22 @@ public final class BertModel implements AdaptableModel {
     @Override
     public String modelName() {
         return name;
+    }
+
+    /** The hub id of a registry model ({@link PretrainedModel#hubName()}), else the name it was created with. */
+    @Override
+    public String baseModelNameOrPath() {
+        return nameOrPath;
+    }
+
+    @Override
+    public TaskType taskType() {
+        return TaskType.FEATURE_EXTRACTION;
+    }
+
+    private BertModel nameOrPath(String hubName) {
+        this.nameOrPath = hubName;
+        return this;
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.TaskType;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
 import dev.peft4j.models.nn.Dropout;
@@ -130,6 +131,17 @@ public final class SequenceClassifier implements AdaptableModel {
     @Override
     public String modelName() {
         return "SequenceClassifier(" + encoder.modelName() + ", " + pooling + ")";
+    }
+
+    /** The encoder's: the head is the adapter's to save, as for {@code AutoModelForSequenceClassification}. */
+    @Override
+    public String baseModelNameOrPath() {
+        return encoder.baseModelNameOrPath();
+    }
+
+    @Override
+    public TaskType taskType() {
+        return TaskType.SEQ_CLS;
     }
 
     /** The encoder's linear layers, then {@code classifier}. */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.peft4j.core.adapter.AdaptableModel;
+import dev.peft4j.core.adapter.TaskType;
 import dev.peft4j.core.adapter.AdapterSelection;
 import dev.peft4j.core.adapter.LinearSlot;
 import dev.peft4j.models.generate.CausalLanguageModel;
@@ -52,6 +53,7 @@ public final class LlamaModel implements AdaptableModel, CausalLanguageModel {
     private final LlamaConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
+    private String nameOrPath;
     private final Map<String, LinearSlot> slots;
     private final List<PreNormBlock> layers;
     private final RmsNorm finalNorm;
@@ -114,7 +116,8 @@ public final class LlamaModel implements AdaptableModel, CausalLanguageModel {
         LlamaConfig config = LlamaConfig.load(dir);
         NDManager manager = parent.newSubManager();
         try {
-            return new LlamaModel(config, manager, LlamaWeights.load(dir, config, manager));
+            return new LlamaModel(config, manager, LlamaWeights.load(dir, config, manager))
+                    .identifiedAs(dir.toAbsolutePath().normalize().toString());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -247,6 +250,23 @@ public final class LlamaModel implements AdaptableModel, CausalLanguageModel {
     @Override
     public String modelName() {
         return "LlamaModel";
+    }
+
+    /** The directory it was loaded from, or the id of the checkpoint peft4j ships; null for a random model. */
+    @Override
+    public String baseModelNameOrPath() {
+        return nameOrPath == null ? modelName() : nameOrPath;
+    }
+
+    @Override
+    public TaskType taskType() {
+        return TaskType.CAUSAL_LM;
+    }
+
+    /** Names the model's source for adapter files (the loaders call it; a shipped checkpoint names its id). */
+    LlamaModel identifiedAs(String source) {
+        this.nameOrPath = source;
+        return this;
     }
 
     /** The layers' projections in model order, then {@code lm_head}. */

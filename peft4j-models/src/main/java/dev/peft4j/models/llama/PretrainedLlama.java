@@ -61,7 +61,9 @@ public final class PretrainedLlama {
         }
         Path dir = Files.createTempDirectory("peft4j-llama-");
         try {
-            return load(copyTo(dir), parent);
+            Loaded loaded = load(copyTo(dir), parent);
+            loaded.model().identifiedAs(ID); // not the temporary copy's directory
+            return loaded;
         } finally {
             for (String name : FILES) { // loaded into tensors and the tokenizer: the copies may go
                 Files.deleteIfExists(dir.resolve(name));

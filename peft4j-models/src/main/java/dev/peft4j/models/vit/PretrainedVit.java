@@ -103,7 +103,7 @@ public final class PretrainedVit {
     public static VitModel load(Checkpoint checkpoint, NDManager parent) throws IOException {
         Path dir = Files.createTempDirectory("peft4j-vit-");
         try {
-            return VitModel.load(copyTo(checkpoint, dir), parent);
+            return VitModel.load(copyTo(checkpoint, dir), parent).identifiedAs(checkpoint.id());
         } finally {
             deleteCopies(dir);
         }
@@ -114,7 +114,8 @@ public final class PretrainedVit {
             throws IOException {
         Path dir = Files.createTempDirectory("peft4j-vit-");
         try {
-            return VitModel.loadWithNewHead(copyTo(checkpoint, dir), numLabels, seed, parent);
+            return VitModel.loadWithNewHead(copyTo(checkpoint, dir), numLabels, seed, parent)
+                    .identifiedAs(checkpoint.id());
         } finally {
             deleteCopies(dir);
         }

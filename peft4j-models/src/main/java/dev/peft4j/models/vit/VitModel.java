@@ -45,6 +45,7 @@ public final class VitModel implements AdaptableModel {
     private final VitConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
+    private String nameOrPath;
     private final Map<String, LinearSlot> slots;
     private final LinearSlot patchEmbedding;
     private final LinearSlot head;
@@ -98,7 +99,8 @@ public final class VitModel implements AdaptableModel {
         VitConfig config = VitConfig.load(dir);
         NDManager manager = parent.newSubManager();
         try {
-            return new VitModel(config, manager, VitWeights.load(weightsFile(dir), config, Set.of(), manager));
+            return new VitModel(config, manager, VitWeights.load(weightsFile(dir), config, Set.of(), manager))
+                    .identifiedAs(dir.toAbsolutePath().normalize().toString());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -121,7 +123,7 @@ public final class VitModel implements AdaptableModel {
                 params.put(name, VitWeights.initial(name, new Shape(VitWeights.shapes(config).get(name)), random,
                         manager));
             }
-            return new VitModel(config, manager, params);
+            return new VitModel(config, manager, params).identifiedAs(dir.toAbsolutePath().normalize().toString());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -235,6 +237,18 @@ public final class VitModel implements AdaptableModel {
     @Override
     public String modelName() {
         return "VitModel";
+    }
+
+    /** The directory it was loaded from, or the id of the checkpoint peft4j ships; null for a random model. */
+    @Override
+    public String baseModelNameOrPath() {
+        return nameOrPath == null ? modelName() : nameOrPath;
+    }
+
+    /** Names the model's source for adapter files (the loaders call it; a shipped checkpoint names its id). */
+    VitModel identifiedAs(String source) {
+        this.nameOrPath = source;
+        return this;
     }
 
     /** Patch projection, the blocks' linear layers, then {@code classifier}. */
