@@ -15,7 +15,8 @@ final class ModelOptions {
 
     @Option(names = "--model", defaultValue = "all-minilm-l6-v2",
             description = "A text encoder: " + TEXT_MODELS + "; or an image model: vit-fashion-mnist, "
-                    + "vit-fashion-mnist-0to4, or a directory written by 'peft4j pretrain vit' (default: ${DEFAULT-VALUE}).")
+                    + "vit-fashion-mnist-0to4, or a directory written by 'peft4j pretrain vit'; or a decoder: "
+                    + "llama-en-4m or a Llama directory (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--max-length", defaultValue = "128", description = "Text: tokens per text (default: ${DEFAULT-VALUE}).")
@@ -23,6 +24,11 @@ final class ModelOptions {
 
     @Option(names = "--pooling", defaultValue = "MEAN", description = "Text: MEAN or CLS (default: ${DEFAULT-VALUE}).")
     SequenceClassifier.Pooling pooling;
+
+    /** Whether {@code --model} names a decoder: the shipped Llama or a Llama directory. */
+    boolean isDecoder() {
+        return PretrainedLlama.isLlama(model);
+    }
 
     /** Whether {@code --model} names a ViT: a shipped checkpoint or a pretraining output directory. */
     boolean isVision() {
@@ -34,8 +40,8 @@ final class ModelOptions {
     PretrainedModel textEncoder() {
         if (PretrainedLlama.isLlama(model)) {
             throw new IllegalArgumentException("--model '" + model + "' is a decoder (Llama); this command adapts "
-                    + "text encoders and ViTs. Use 'peft4j generate' and 'peft4j inspect' with it, and fine-tune it "
-                    + "through the Java API (README: decoder language models)");
+                    + "text encoders and ViTs. Instruction-tune it with 'peft4j train --model " + model + "', "
+                    + "generate with 'peft4j generate'");
         }
         try {
             return PretrainedModel.fromId(model);

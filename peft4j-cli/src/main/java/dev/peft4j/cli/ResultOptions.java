@@ -2,6 +2,7 @@ package dev.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.apps.experiments.CellResult;
+import dev.peft4j.apps.instruct.InstructionTuningJob;
 import dev.peft4j.core.io.AtomicFiles;
 import dev.peft4j.train.loop.TrainResult;
 import java.io.IOException;
@@ -35,10 +36,21 @@ final class ResultOptions {
     /** Writes the run as an experiment cell when {@code --result-json} was given (atomically). */
     void write(String method, String task, long seed, String metric, TrainResult r, Path adapterDir)
             throws IOException {
-        if (resultJson == null) {
-            return;
+        if (resultJson != null) {
+            write(CellResult.of(label.isEmpty() ? method : label, group, task, seed, metric, r, adapterDir));
         }
-        CellResult cell = CellResult.of(label.isEmpty() ? method : label, group, task, seed, metric, r, adapterDir);
+    }
+
+    /** An instruction-tuning run as an experiment cell, with its generation scores. */
+    void writeInstructionTuning(String method, String task, long seed, InstructionTuningJob.Report report,
+            Path adapterDir) throws IOException {
+        if (resultJson != null) {
+            write(CellResult.ofInstructionTuning(label.isEmpty() ? method : label, group, task, seed, report,
+                    adapterDir));
+        }
+    }
+
+    private void write(CellResult cell) throws IOException {
         try {
             Files.createDirectories(resultJson.toAbsolutePath().getParent());
             AtomicFiles.writeString(resultJson, new ObjectMapper().writeValueAsString(cell));

@@ -58,7 +58,12 @@ final class SubprocessCellExecutor implements CellExecutor {
             Path cellDir, Path result) {
         ExperimentConfig.Defaults d = config.defaults();
         List<String> args = new ArrayList<>();
-        if (config.isVision()) {
+        if (config.isDecoder()) {
+            args.addAll(List.of("train", "--model", config.model(), "--task", task, "--max-length",
+                    String.valueOf(d.maxLength()), "--max-eval", String.valueOf(d.maxEvalOrDefault()),
+                    "--max-new-tokens", String.valueOf(d.maxNewTokensOrDefault()), "--prompt-style",
+                    d.promptStyleOrDefault().id()));
+        } else if (config.isVision()) {
             args.addAll(List.of("train", "--model", config.vitBase(), "--task", VisionAdaptation.Task.fromId(task).id(),
                     "--validation", String.valueOf(d.validationOrDefault())));
         } else {
@@ -78,6 +83,9 @@ final class SubprocessCellExecutor implements CellExecutor {
             args.addAll(List.of("--probe-solver", row.probeSolver().name().toLowerCase(java.util.Locale.ROOT)));
         }
         MethodSpec spec = row.methodSpec();
+        if (spec == null) { // the row without fine-tuning
+            return args;
+        }
         args.addAll(List.of("--rank", String.valueOf(spec.rank()), "--targets", String.join(",", spec.targets())));
         if (spec.alpha() != null) {
             args.addAll(List.of("--alpha", String.valueOf(spec.alpha())));

@@ -1,5 +1,8 @@
 package dev.peft4j.cli;
 
+import dev.peft4j.apps.instruct.InstructionSource;
+import dev.peft4j.apps.instruct.InstructionTuningJob;
+import dev.peft4j.apps.instruct.InstructionTuningRequest;
 import dev.peft4j.apps.text.FineTuneJob;
 import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.MethodSpec;
@@ -21,22 +24,32 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j train}: fine-tune a pretrained model with a PEFT method on a task and print test metrics, trainable
  * parameters and wall time. One verb for every model: {@code --model} picks a text encoder (text classification, the
- * defaults are the README's main job) or the ViT pretrained here (image classification); {@code --task} the task.
+ * defaults are the README's main job), the ViT pretrained here (image classification) or a decoder (instruction
+ * tuning on {@code --task wordnet} or an Alpaca {@code --data} file, scored by generation); {@code --task} the task.
  * Options that only one kind of model has are refused for the other instead of being ignored.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Fine-tune a pretrained model (a text encoder or the ViT) with a PEFT method and report test metrics.")
+        description = "Fine-tune a pretrained model (a text encoder, the ViT, or instruction-tune a decoder) with a PEFT "
+                + "method and report test metrics.")
 final class TrainCommand implements Callable<Integer> {
+
+    /** {@code --method none}: a decoder scored without fine-tuning (the first row of the paper's Table III). */
+    static final String NO_FINE_TUNING = "none";
 
     /** The defaults that differ between text and image models (measured settings of the README's results). */
     private record Defaults(float lr, float headLr, int batchSize, int maxTrain) {
         static final Defaults TEXT = new Defaults(0.003f, 0.002f, 16, 2400);
         static final Defaults IMAGE = new Defaults(0.01f, 0.005f, 64, 10000);
+        /** maxTrain counts training instructions per kind. */
+        static final Defaults DECODER = new Defaults(0.003f, 0.002f, 16, 1000);
     }
 
     private static final List<String> TEXT_ONLY = List.of("--max-length", "--pooling", "--data", "--text-column",
             "--pair-column", "--label-column", "--save-mode", "--probe-solver");
     private static final List<String> IMAGE_ONLY = List.of("--validation", "--shift");
+    /** What a decoder does not read: the encoder's and the ViT's own options. */
+    private static final List<String> NOT_FOR_DECODERS = List.of("--pooling", "--text-column", "--pair-column",
+            "--label-column", "--save-mode", "--probe-solver", "--validation", "--shift");
 
     @Spec
     CommandSpec spec;
@@ -84,7 +97,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Images: augmentation, a random shift of up to this many pixels (default: ${DEFAULT-VALUE}).")
     int shift;
 
-    @Option(names = "--metric", defaultValue = "accuracy", description = "Validation metric picking the best epoch: accuracy, f1, mcc (higher is better) or loss (lower is better) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--metric", description = "Validation metric picking the best epoch: accuracy, f1, mcc (higher is "
+            + "better) or loss (lower is better) (default: accuracy; a decoder's is the validation responses' perplexity).")
     String metric;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for data split, init, order, dropout (default: ${DEFAULT-VALUE}).")
@@ -114,6 +128,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean overwrite;
 
     @Mixin
+    InstructionOptions instructionOptions;
+
+    @Mixin
     ResultOptions resultOptions;
 
     @Option(names = "--save-mode", defaultValue = "COMPACT", description = "Text: COMPACT or PORTABLE adapter files (default: ${DEFAULT-VALUE}).")
@@ -129,19 +146,31 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         engineOptions.apply();
         precisionOptions.apply(System.out);
-        boolean image = modelOptions.isVision();
-        refuseOptionsOfTheOtherKind(image ? TEXT_ONLY : IMAGE_ONLY, image ? "an image model" : "a text encoder");
+        boolean decoder = modelOptions.isDecoder();
+        boolean image = !decoder && modelOptions.isVision();
+        if (decoder) {
+            refuseOptionsOfTheOtherKind(NOT_FOR_DECODERS, "a decoder");
+        } else {
+            refuseOptionsOfTheOtherKind(image ? TEXT_ONLY : IMAGE_ONLY, image ? "an image model" : "a text encoder");
+            refuseOptionsOfTheOtherKind(InstructionOptions.NAMES, image ? "an image model" : "a text encoder");
+        }
         checkRanges();
-        Defaults defaults = image ? Defaults.IMAGE : Defaults.TEXT;
-        MethodSpec methodSpec = methodOptions.spec();
+        Defaults defaults = decoder ? Defaults.DECODER : image ? Defaults.IMAGE : Defaults.TEXT;
+        // instruction tuning's "none" is the row without fine-tuning, scored the same way
+        MethodSpec methodSpec = decoder && methodOptions.method.equals(NO_FINE_TUNING) ? null : methodOptions.spec();
+        String methodName = methodSpec == null ? NO_FINE_TUNING : methodSpec.method();
         VisionAdaptation.Task imageTask = image ? imageTask() : null;
-        String taskLabel = image ? imageTask.id() : taskOptions.source().label();
+        InstructionSource instructions = decoder ? instructionOptions.source(taskOptions) : null;
+        String taskLabel = decoder ? instructions.label() : image ? imageTask.id() : taskOptions.source().label();
+        if (metric == null) {
+            metric = decoder ? InstructionTuningJob.SELECTION_METRIC : "accuracy";
+        }
         if (output == null) {
             if (resume) {
                 throw new IllegalArgumentException("--resume continues a run in --output, but no --output was given; "
                         + "pass the run folder of the interrupted run, e.g. --output runs/spam-loldu-20261201-101500");
             }
-            output = defaultRunFolder(taskLabel, methodSpec.method());
+            output = defaultRunFolder(taskLabel, methodName);
         }
         resultOptions.checkWritable();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs)
@@ -153,6 +182,18 @@ final class TrainCommand implements Callable<Integer> {
                 .optProgress(true).build();
         Path adapterDir = output.resolve("adapter");
         int trainLimit = orDefault(maxTrain, defaults.maxTrain());
+        if (decoder) {
+            InstructionTuningJob.Report report = InstructionTuningJob.run(new InstructionTuningRequest(
+                    modelOptions.model, instructions, methodSpec, trainer, instructionOptions.style(),
+                    modelOptions.maxLength, instructionOptions.maxNewTokens, trainLimit, instructionOptions.maxEval,
+                    adapterDir), ArtifactCache.defaultCache());
+            InstructionReportPrinter.print(report, System.out);
+            resultOptions.writeInstructionTuning(methodName, taskLabel, seed, report, adapterDir);
+            if (methodSpec != null) {
+                InstructionReportPrinter.printNextSteps(modelOptions.model, adapterDir, System.out);
+            }
+            return 0;
+        }
         TrainResult result = image ? trainImages(imageTask, methodSpec, trainer, trainLimit, adapterDir)
                 : trainText(methodSpec, trainer, trainLimit, adapterDir);
         resultOptions.write(methodSpec.method(), taskLabel, seed, metric, result, adapterDir);
@@ -201,6 +242,8 @@ final class TrainCommand implements Callable<Integer> {
         OptionChecks.atLeast("--validation", validation, 1);
         OptionChecks.atLeast("--shift", shift, 0);
         OptionChecks.atLeast("--max-length", modelOptions.maxLength, 1);
+        OptionChecks.atLeast("--max-new-tokens", instructionOptions.maxNewTokens, 1);
+        OptionChecks.atLeast("--max-eval", instructionOptions.maxEval, 0);
         if (learningRate != null) {
             OptionChecks.positive("--lr", learningRate);
         }

@@ -4,11 +4,15 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.apps.instruct.InstructionSource;
+import dev.peft4j.apps.instruct.InstructionTuningJob;
 import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.MethodSpec;
 import dev.peft4j.apps.vision.VisionAdaptation;
 import dev.peft4j.core.method.probe.LinearProbeMethod;
+import dev.peft4j.models.llama.PretrainedLlama;
 import dev.peft4j.models.vit.PretrainedVit;
+import dev.peft4j.train.instruct.PromptStyle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,8 +48,13 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
         require(methods != null && !methods.isEmpty(), "methods is empty");
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null) : defaults;
-        if (isVision(model)) {
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null) : defaults;
+        if (isDecoder(model)) {
+            for (String task : tasks) {
+                require(DECODER_TASKS.contains(task), "task '" + task + "' is not an instruction task, but model "
+                        + model + " is a decoder; instruction tasks: " + DECODER_TASKS);
+            }
+        } else if (isVision(model)) {
             for (String task : tasks) {
                 require(VISION_TASKS.contains(task), "task '" + task + "' is not an image task, but model " + model
                         + " is a ViT; image tasks: " + VISION_TASKS);
@@ -56,6 +65,18 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
     /** The image tasks a ViT experiment may run ({@link VisionAdaptation.Task#id()}). */
     public static final List<String> VISION_TASKS = java.util.Arrays.stream(VisionAdaptation.Task.values())
             .map(VisionAdaptation.Task::id).toList();
+
+    /** The instruction tasks a decoder experiment may run. */
+    public static final List<String> DECODER_TASKS = List.of(InstructionSource.WORDNET);
+
+    /** Whether the grid instruction-tunes a decoder (the shipped Llama or a Llama directory). */
+    public boolean isDecoder() {
+        return isDecoder(model);
+    }
+
+    private static boolean isDecoder(String model) {
+        return PretrainedLlama.isLlama(model);
+    }
 
     /** Whether the grid adapts a ViT to image tasks rather than an encoder to text tasks. */
     public boolean isVision() {
@@ -82,8 +103,14 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         return selectionSeed == null ? seeds.get(0) : selectionSeed;
     }
 
+    /** The task's metric: as configured, else a decoder's validation response perplexity, else accuracy. */
     public String metricFor(String task) {
-        return metrics.getOrDefault(task, "accuracy");
+        return metrics.getOrDefault(task, isDecoder() ? InstructionTuningJob.SELECTION_METRIC : "accuracy");
+    }
+
+    /** Whether a smaller value of {@code metric} is better (losses and perplexities). */
+    public static boolean lowerIsBetter(String metric) {
+        return metric.equals("loss") || metric.equals("perplexity");
     }
 
     /**
@@ -93,9 +120,13 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
      */
     public record Defaults(@JsonProperty("max_train") int maxTrain, int epochs, @JsonProperty("max_length") int maxLength,
             @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr,
-            Integer validation, @JsonProperty("eval_every") Integer evalEvery) {
+            Integer validation, @JsonProperty("eval_every") Integer evalEvery,
+            @JsonProperty("max_eval") Integer maxEval, @JsonProperty("max_new_tokens") Integer maxNewTokens,
+            @JsonProperty("prompt_style") String promptStyle) {
 
         public static final int DEFAULT_VALIDATION = 2000;
+        public static final int DEFAULT_MAX_EVAL = 100;
+        public static final int DEFAULT_MAX_NEW_TOKENS = 32;
 
         public Defaults {
             if (evalEvery != null && evalEvery < 1) {
@@ -106,6 +137,21 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
         public int validationOrDefault() {
             return validation == null ? DEFAULT_VALIDATION : validation;
+        }
+
+        /** Decoder grids: validation and test instructions per kind (0: all), default {@value #DEFAULT_MAX_EVAL}. */
+        public int maxEvalOrDefault() {
+            return maxEval == null ? DEFAULT_MAX_EVAL : maxEval;
+        }
+
+        /** Decoder grids: the longest generated response, default {@value #DEFAULT_MAX_NEW_TOKENS} tokens. */
+        public int maxNewTokensOrDefault() {
+            return maxNewTokens == null ? DEFAULT_MAX_NEW_TOKENS : maxNewTokens;
+        }
+
+        /** Decoder grids: the prompt template ({@code alpaca} or {@code alpaca-short}, the default). */
+        public PromptStyle promptStyleOrDefault() {
+            return promptStyle == null ? PromptStyle.ALPACA_SHORT : PromptStyle.parse(promptStyle);
         }
     }
 
@@ -201,7 +247,19 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
          * The method and its knobs; rank 64 and targets all-linear where the row leaves them out (the CLI's
          * defaults, so that both executors train the same thing).
          */
+        /** The method id of a decoder grid's row without fine-tuning (the base model, scored the same way). */
+        public static final String NO_FINE_TUNING = "none";
+
+        /** Whether this is the row without fine-tuning ({@value #NO_FINE_TUNING}). */
+        public boolean baseOnly() {
+            return NO_FINE_TUNING.equals(method);
+        }
+
+        /** The row's method and knobs; null for the row without fine-tuning. */
         public MethodSpec methodSpec() {
+            if (baseOnly()) {
+                return null;
+            }
             return new MethodSpec(method, rank == null ? 64 : rank, alpha, init,
                     targets == null ? List.of("all-linear") : targets, Boolean.TRUE.equals(trainSigma),
                     extra == null ? Map.of() : extra);
@@ -213,6 +271,9 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
          * run serves both: an ablation's reference row is usually a main row under another name.
          */
         public boolean sameRunAs(MethodRow other, Defaults defaults) {
+            if (baseOnly() || other.baseOnly()) {
+                return baseOnly() && other.baseOnly();
+            }
             if (hasGrid() || other.hasGrid()) {
                 return false; // a grid row's rates are chosen per task: no fixed row stands in for it
             }
@@ -280,5 +341,6 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
     }
 
     public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "minilm-table1-budget",
-            "minilm-ablations-budget", "bge-table1-budget", "vit-mnist", "vit-fashion-heldout", "smoke", "vit-smoke");
+            "minilm-ablations-budget", "bge-table1-budget", "vit-mnist", "vit-fashion-heldout", "decoder-instruct", "smoke", "vit-smoke",
+            "decoder-smoke");
 }

@@ -139,9 +139,11 @@ public final class ExperimentReport {
     public static void write(ExperimentConfig config, List<CellResult> cells,
             List<ExperimentRunner.LrSelection> selections, Path outputDir) throws IOException {
         List<Aggregate> aggregates = aggregate(config, cells);
-        List<PairedDifference> paired = pairedDifferences(config, cells);
-        AtomicFiles.writeString(outputDir.resolve("results.md"), markdown(config, aggregates)
-                + spreadMarkdown(config, aggregates) + pairedMarkdown(paired) + selectionMarkdown(selections));
+        // a decoder grid's cell score is a perplexity; its comparison is the table of generation scores
+        List<PairedDifference> paired = config.isDecoder() ? List.of() : pairedDifferences(config, cells);
+        String tables = config.isDecoder() ? InstructionReport.markdown(config, cells)
+                : markdown(config, aggregates) + spreadMarkdown(config, aggregates) + pairedMarkdown(paired);
+        AtomicFiles.writeString(outputDir.resolve("results.md"), tables + selectionMarkdown(selections));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("config", config);
         json.put("aggregates", aggregates);
@@ -149,7 +151,11 @@ public final class ExperimentReport {
         json.put("paired_differences", paired);
         json.put("lr_selection", selections);
         AtomicFiles.writeString(outputDir.resolve("results.json"), ExperimentRunner.JSON.writeValueAsString(json));
-        ExperimentPlots.write(config, aggregates, cells, outputDir);
+        if (config.isDecoder()) {
+            InstructionReport.plots(config, cells, outputDir);
+        } else {
+            ExperimentPlots.write(config, aggregates, cells, outputDir);
+        }
     }
 
     static String markdown(ExperimentConfig config, List<Aggregate> aggregates) {

@@ -172,7 +172,7 @@ public final class ExperimentRunner {
     private static LrSelection choose(ExperimentConfig config, ExperimentConfig.MethodRow row, String task,
             List<Cell> grid, Map<Cell, CellResult> finished) {
         String metric = config.metricFor(task);
-        boolean lowerIsBetter = metric.equals("loss");
+        boolean lowerIsBetter = ExperimentConfig.lowerIsBetter(metric);
         List<GridPoint> points = new ArrayList<>();
         GridPoint best = null;
         for (Cell cell : grid) {

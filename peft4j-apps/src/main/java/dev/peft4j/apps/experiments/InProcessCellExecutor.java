@@ -1,5 +1,8 @@
 package dev.peft4j.apps.experiments;
 
+import dev.peft4j.apps.instruct.InstructionSource;
+import dev.peft4j.apps.instruct.InstructionTuningJob;
+import dev.peft4j.apps.instruct.InstructionTuningRequest;
 import dev.peft4j.apps.text.FineTuneJob;
 import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.TaskSource;
@@ -15,7 +18,7 @@ import java.nio.file.Path;
 
 /**
  * Runs cells in this JVM (tests, notebooks): text tasks through {@link FineTuneJob}, image tasks through
- * {@link VisionAdaptation}. Its peak-memory figure is the whole process's so far.
+ * {@link VisionAdaptation}, a decoder's instruction tasks through {@link InstructionTuningJob}. Its peak-memory figure is the whole process's so far.
  */
 public final class InProcessCellExecutor implements CellExecutor {
 
@@ -35,6 +38,12 @@ public final class InProcessCellExecutor implements CellExecutor {
                 .optSelectionMetric(metric).optOutputDir(cellDir).optEvalEvery(row.evalEvery(d))
                 .optOverwrite(true).build(); // a cell without a result restarts from scratch
         Path adapterDir = cellDir.resolve("adapter");
+        if (config.isDecoder()) {
+            InstructionTuningJob.Report report = InstructionTuningJob.run(new InstructionTuningRequest(config.model(),
+                    InstructionSource.builtIn(task), row.methodSpec(), trainer, d.promptStyleOrDefault(), d.maxLength(),
+                    d.maxNewTokensOrDefault(), d.maxTrain(), d.maxEvalOrDefault(), adapterDir), cache);
+            return CellResult.ofInstructionTuning(row.label(), row.groupOrMain(), task, seed, report, adapterDir);
+        }
         TrainResult r;
         if (config.isVision()) {
             r = VisionAdaptation.run(new VisionAdaptation.Request(config.vitBase(), VisionAdaptation.Task.fromId(task),

@@ -80,4 +80,33 @@ class ExperimentRunnerIT {
         assertTrue(Files.exists(tmp.resolve("runs/LoLDU_r_64_all-linear__mnist__s1/adapter/adapter_model.safetensors")));
         assertTrue(Files.exists(tmp.resolve("sweep-rank.png")));
     }
+
+    @Test
+    void decoderSmokeGridInstructionTunesTheShippedDecoderOnWordNet(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = ExperimentConfig.preset("decoder-smoke");
+        List<CellResult> cells = new ExperimentRunner(new InProcessCellExecutor(ArtifactCache.defaultCache()))
+                .run(config, tmp);
+        assertEquals(3, cells.size());
+        CellResult base = cells.get(0);
+        assertEquals(0, base.adapterParams(), "the row without fine-tuning trains nothing");
+        assertEquals(0, base.bestEpoch());
+        for (CellResult cell : cells) {
+            assertEquals("perplexity", cell.metric());
+            assertTrue(cell.score() > 1 && Double.isFinite(cell.score()), "a response perplexity: " + cell);
+            assertEquals(java.util.Set.of("antonym", "define", "hypernym", "synonym", "average"),
+                    cell.scores().keySet());
+            assertEquals(4 * 3, cell.generations().size(), "three generations of each kind are kept");
+        }
+        // 4 layers x (q_proj 256 -> 256, v_proj 256 -> 128 with 2 key-value heads of 64) x r (in + out)
+        assertEquals(4 * (8 * (256 + 256) + 8 * (256 + 128)), cells.get(1).adapterParams());
+        assertEquals(4 * 2 * 16, cells.get(2).adapterParams(), "LoLDU: r per targeted layer");
+        assertTrue(cells.get(2).score() < base.score(), "training lowers the held-out response perplexity: "
+                + base.score() + " -> " + cells.get(2).score());
+        String md = Files.readString(tmp.resolve("results.md"));
+        assertTrue(md.contains("| w/o FT | 0 |"), md);
+        assertTrue(md.contains("generations side by side"), md);
+        assertTrue(md.contains("learning rates chosen on validation"), md);
+        assertTrue(Files.exists(tmp.resolve("kinds-wordnet.png")));
+        assertTrue(Files.exists(tmp.resolve("params-vs-wordnet.png")));
+    }
 }

@@ -26,6 +26,9 @@ import java.util.logging.Logger;
  */
 public final class PeftModel implements AutoCloseable {
 
+    /** The adapter's config file in a saved adapter directory (peft's name). */
+    public static final String CONFIG_FILE = AdapterFiles.CONFIG_FILE;
+
     public static final String DEFAULT_ADAPTER = "default";
     private static final Logger LOG = Logger.getLogger(PeftModel.class.getName());
 

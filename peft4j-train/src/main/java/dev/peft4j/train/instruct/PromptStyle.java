@@ -15,5 +15,21 @@ public enum PromptStyle {
      * without an input and 24 words (159 characters) with one; a model with a 512-token context pays for each of its
      * tokens in every prompt, and learns the layout from the headers alone.
      */
-    ALPACA_SHORT
+    ALPACA_SHORT;
+
+    /** The command line's and the experiment configs' spelling: {@code alpaca}, {@code alpaca-short}. */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The style spelled {@code id} ({@code alpaca} or {@code alpaca-short}; enum names accepted too). */
+    public static PromptStyle parse(String id) {
+        for (PromptStyle style : values()) {
+            if (style.id().equals(id) || style.name().equals(id)) {
+                return style;
+            }
+        }
+        throw new IllegalArgumentException("Unknown prompt style '" + id + "'; expected alpaca (Stanford Alpaca's "
+                + "template with its preamble) or alpaca-short (only its ### headers)");
+    }
 }
