@@ -27,7 +27,7 @@ final class WordNetExamples {
         this.database = database;
     }
 
-    /** The examples about {@code entry}, in {@link InstructionKind} order; a kind WordNet has no answer for is left out. */
+    /** The examples about {@code entry} in {@link InstructionKind} order, without kinds WordNet has no answer for. */
     List<InstructionExample> of(IndexEntry entry) {
         List<Synset> senses = database.senses(entry);
         String shown = spelling(senses.get(0), entry.lemma());
@@ -99,7 +99,7 @@ final class WordNetExamples {
                 }
             }
         }
-        return outputFirst(null, antonyms);
+        return List.copyOf(antonyms.values());
     }
 
     /** The lemmas of the hypernym ({@code @}) synsets of each sense, most frequent sense first. */
@@ -114,7 +114,7 @@ final class WordNetExamples {
                 }
             }
         }
-        return outputFirst(null, hypernyms);
+        return List.copyOf(hypernyms.values());
     }
 
     private static Synset firstWithOthers(List<Synset> senses, String lemma) {
@@ -141,14 +141,12 @@ final class WordNetExamples {
         }
     }
 
-    /** The answers with {@code output} (or, when null, the first answer) moved to the front. */
+    /** The answers with {@code output} moved to the front. */
     private static List<String> outputFirst(String output, Map<String, String> answers) {
         List<String> ordered = new ArrayList<>(answers.size());
-        if (output != null) {
-            ordered.add(output);
-        }
+        ordered.add(output);
         for (String answer : answers.values()) {
-            if (!answer.equalsIgnoreCase(output == null ? "" : output)) {
+            if (!answer.equalsIgnoreCase(output)) {
                 ordered.add(answer);
             }
         }
