@@ -20,6 +20,7 @@ final class WordNetExamples {
 
     /** Where a gloss's examples start: a {@code ;} or {@code :} followed by a double quote. */
     private static final Pattern EXAMPLES_START = Pattern.compile("[;:]\\s*\"");
+    private static final Pattern TRAILING_SEPARATOR = Pattern.compile("[;:\\s]+$");
 
     private final WordNetDatabase database;
 
@@ -49,12 +50,12 @@ final class WordNetExamples {
 
     /**
      * The definition part of a gloss: the text before its first quoted example, without the separating {@code ;} or
-     * {@code :}; empty when the gloss is only examples.
+     * {@code :} (nor one that ends the gloss); empty when the gloss is only examples.
      */
     static String definition(String gloss) {
         Matcher examples = EXAMPLES_START.matcher(gloss);
         String definition = examples.find() ? gloss.substring(0, examples.start()) : gloss;
-        definition = definition.strip();
+        definition = TRAILING_SEPARATOR.matcher(definition).replaceFirst("").strip();
         return definition.startsWith("\"") ? "" : definition;
     }
 
