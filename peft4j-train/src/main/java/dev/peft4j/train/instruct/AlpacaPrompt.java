@@ -54,7 +54,7 @@ public final class AlpacaPrompt {
         return prompt.append(RESPONSE_HEADER).toString();
     }
 
-    /** The prompt followed by the reference output, without an end-of-sequence token (the caller's tokenizer adds it). */
+    /** The prompt followed by the reference output, without an end-of-sequence token (the caller adds it). */
     public static String trainingText(PromptStyle style, InstructionExample example) {
         return prompt(style, example) + example.output();
     }

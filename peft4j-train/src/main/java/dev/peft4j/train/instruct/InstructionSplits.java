@@ -15,6 +15,9 @@ import java.util.Map;
 public record InstructionSplits(List<InstructionExample> train, List<InstructionExample> validation,
         List<InstructionExample> test) {
 
+    /** {@link MessageDigest#getInstance} searches the security providers on every call: keep one per thread. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(InstructionSplits::sha256);
+
     /** Percent of words in train; {@value #VALIDATION_PERCENT} go to validation and the rest to test. */
     public static final int TRAIN_PERCENT = 80;
     /** Percent of words in validation. */
@@ -41,7 +44,7 @@ public record InstructionSplits(List<InstructionExample> train, List<Instruction
      * in every WordNet build.
      */
     public static Part partOf(String word) {
-        byte[] digest = sha256().digest(word.getBytes(StandardCharsets.UTF_8));
+        byte[] digest = SHA_256.get().digest(word.getBytes(StandardCharsets.UTF_8));
         long high = 0;
         for (int i = 0; i < Long.BYTES; i++) {
             high = (high << 8) | (digest[i] & 0xff);

@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The parts of WordNet 3.0 that the instructions need, read from one folder: every synset of the four
  * {@code data.*} files, every line of the four {@code index.*} files, and the tag counts of {@code cntlist.rev}
- * summed per lemma and part of speech. Every synset an index line or a pointer names is checked to exist.
+ * summed per lemma and part of speech. {@link #read} checks that every synset an index line or a pointer names
+ * exists, and that each synset of an index line holds its lemma.
  */
 final class WordNetDatabase {
 
@@ -33,7 +34,10 @@ final class WordNetDatabase {
             synsets.put(pos, new HashMap<>());
         }
         for (Synset synset : synsetList) {
-            synsets.get(synset.pos()).put(synset.offset(), synset);
+            if (synsets.get(synset.pos()).put(synset.offset(), synset) != null) {
+                throw new IllegalArgumentException("Two synsets at offset " + synset.offset() + " of "
+                        + synset.pos().dataFile() + "; offsets are byte positions, so the file is damaged");
+            }
         }
         this.entries = List.copyOf(entries);
         this.tagCounts = new HashMap<>();

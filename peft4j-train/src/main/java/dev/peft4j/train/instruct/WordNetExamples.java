@@ -20,6 +20,7 @@ final class WordNetExamples {
 
     /** Where a gloss's examples start: a {@code ;} or {@code :} followed by a double quote. */
     private static final Pattern EXAMPLES_START = Pattern.compile("[;:]\\s*\"");
+    private static final Pattern TRAILING_SEPARATOR = Pattern.compile("[;:\\s]+$");
 
     private final WordNetDatabase database;
 
@@ -27,7 +28,7 @@ final class WordNetExamples {
         this.database = database;
     }
 
-    /** The examples about {@code entry}, in {@link InstructionKind} order; a kind WordNet has no answer for is left out. */
+    /** The examples about {@code entry} in {@link InstructionKind} order, without kinds WordNet has no answer for. */
     List<InstructionExample> of(IndexEntry entry) {
         List<Synset> senses = database.senses(entry);
         String shown = spelling(senses.get(0), entry.lemma());
@@ -49,12 +50,12 @@ final class WordNetExamples {
 
     /**
      * The definition part of a gloss: the text before its first quoted example, without the separating {@code ;} or
-     * {@code :}; empty when the gloss is only examples.
+     * {@code :} (nor one that ends the gloss); empty when the gloss is only examples.
      */
     static String definition(String gloss) {
         Matcher examples = EXAMPLES_START.matcher(gloss);
         String definition = examples.find() ? gloss.substring(0, examples.start()) : gloss;
-        definition = definition.strip();
+        definition = TRAILING_SEPARATOR.matcher(definition).replaceFirst("").strip();
         return definition.startsWith("\"") ? "" : definition;
     }
 
@@ -99,7 +100,7 @@ final class WordNetExamples {
                 }
             }
         }
-        return outputFirst(null, antonyms);
+        return List.copyOf(antonyms.values());
     }
 
     /** The lemmas of the hypernym ({@code @}) synsets of each sense, most frequent sense first. */
@@ -114,7 +115,7 @@ final class WordNetExamples {
                 }
             }
         }
-        return outputFirst(null, hypernyms);
+        return List.copyOf(hypernyms.values());
     }
 
     private static Synset firstWithOthers(List<Synset> senses, String lemma) {
@@ -141,14 +142,12 @@ final class WordNetExamples {
         }
     }
 
-    /** The answers with {@code output} (or, when null, the first answer) moved to the front. */
+    /** The answers with {@code output} moved to the front. */
     private static List<String> outputFirst(String output, Map<String, String> answers) {
         List<String> ordered = new ArrayList<>(answers.size());
-        if (output != null) {
-            ordered.add(output);
-        }
+        ordered.add(output);
         for (String answer : answers.values()) {
-            if (!answer.equalsIgnoreCase(output == null ? "" : output)) {
+            if (!answer.equalsIgnoreCase(output)) {
                 ordered.add(answer);
             }
         }

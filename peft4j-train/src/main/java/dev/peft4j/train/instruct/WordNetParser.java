@@ -3,6 +3,7 @@ package dev.peft4j.train.instruct;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -25,8 +26,8 @@ final class WordNetParser {
     private static final Predicate<String> SYNSET_TYPE = oneOf("nvasr");
     private static final Predicate<String> POS_LETTER = oneOf("nvar");
     private static final Predicate<String> PLUS = "+"::equals;
-    private static final Predicate<String> INDEX_LEMMA = value -> !value.isEmpty() && value.chars()
-            .noneMatch(c -> c >= 'A' && c <= 'Z');
+    private static final Predicate<String> INDEX_LEMMA = value -> !value.isEmpty() && value.equals(
+            value.toLowerCase(Locale.ROOT));
     /** The pointer symbols of wninput(5WN). */
     private static final Set<String> POINTER_SYMBOLS = Set.of("!", "@", "@i", "~", "~i", "#m", "#s", "#p", "%m",
             "%s", "%p", "=", "+", ";c", "-c", ";r", "-r", ";u", "-u", "*", ">", "^", "$", "&", "<", "\\");
@@ -161,12 +162,20 @@ final class WordNetParser {
     }
 
     private static Predicate<String> digits(int length) {
-        return value -> value.length() == length && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        return value -> value.length() == length && allIn(value, "0123456789");
     }
 
     private static Predicate<String> hex(int length) {
-        return value -> value.length() == length
-                && value.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f');
+        return value -> value.length() == length && allIn(value, "0123456789abcdef");
+    }
+
+    private static boolean allIn(String value, String allowed) {
+        for (int i = 0; i < value.length(); i++) {
+            if (allowed.indexOf(value.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Predicate<String> oneOf(String letters) {

@@ -35,7 +35,8 @@ class AlpacaJsonlTest {
                 + "{\"instruction\": \"Translate to French.\", \"input\": \"cat\", \"output\": \"chat\"}\r\n"
                 + "{\"instruction\": \"Say hi.\", \"input\": \"\", \"output\": \"hi\"}\n");
         assertEquals(List.of(
-                InstructionExample.custom("Give three tips for staying healthy.", "", "1. Eat well.\n2. Sleep.\n3. Walk."),
+                InstructionExample.custom("Give three tips for staying healthy.", "",
+                        "1. Eat well.\n2. Sleep.\n3. Walk."),
                 InstructionExample.custom("Translate to French.", "cat", "chat"),
                 InstructionExample.custom("Say hi.", "", "hi")), AlpacaJsonl.read(file));
         assertEquals(InstructionKind.CUSTOM, AlpacaJsonl.read(file).get(0).kind());

@@ -51,6 +51,8 @@ class WordNetInstructionsTest {
                 "significant progress (especially in the phrase \"make strides\"); \"they made big strides in "
                         + "productivity\""));
         assertEquals("a young dog", WordNetExamples.definition("a young dog"));
+        assertEquals("a workplace; as in the expression \"on the job\"", WordNetExamples.definition(
+                "a workplace; as in the expression \"on the job\";"));
         assertEquals("", WordNetExamples.definition("\"an example only\""));
     }
 

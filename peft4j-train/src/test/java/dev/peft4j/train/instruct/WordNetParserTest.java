@@ -91,7 +91,8 @@ class WordNetParserTest {
         assertMalformed(() -> WordNetParser.parseSynset(awake.replace(" a 01 ", " a zz "), PartOfSpeech.ADJECTIVE,
                 "data.adj", 10), "expected a 2-digit hexadecimal word count, found 'zz' (field 4)");
         assertMalformed(() -> WordNetParser.parseSynset(awake.replace("a 0101", "a 0201"), PartOfSpeech.ADJECTIVE,
-                "data.adj", 11), "expected source/target words 0000 or a source word 1..1 with a target word, found 0201");
+                "data.adj", 11),
+                "expected source/target words 0000 or a source word 1..1 with a target word, found 0201");
         assertMalformed(() -> WordNetParser.parseSynset(BREATHE.replace(" 02 + 02 00", " 03 + 02 00"),
                 PartOfSpeech.VERB, "data.verb", 30), "expected '+' before a verb frame, found the end of the line");
         assertMalformed(() -> WordNetParser.parseSynset(BREATHE.replace("+ 08 00 |", "+ 08 00 x |"),
