@@ -56,9 +56,10 @@ class InstructionTokensTest {
 
     @Test
     void aLongResponseLosesItsEndNotItsPrompt() {
-        InstructionExample longAnswer = new InstructionExample("Define the word.", "river", "a large natural stream "
-                + "of water (larger than a creek) that flows towards an ocean, a lake or another river",
-                InstructionKind.DEFINE, "river", List.of());
+        String gloss = "a large natural stream of water (larger than a creek) that flows towards an ocean, a lake or "
+                + "another river";
+        InstructionExample longAnswer = new InstructionExample("Define the word.", "river", gloss,
+                InstructionKind.DEFINE, "river", List.of(gloss));
         int promptLength = tokenizer.encode(AlpacaPromptLength.of(longAnswer), true).length;
         InstructionTokens tokens = new InstructionTokens(tokenizer, PromptStyle.ALPACA_SHORT, promptLength + 3);
         TokenSequence s = tokens.sequence(longAnswer);
