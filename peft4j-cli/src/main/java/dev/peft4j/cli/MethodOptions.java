@@ -14,7 +14,8 @@ final class MethodOptions {
             description = "PEFT method id (default: ${DEFAULT-VALUE}); see 'peft4j inspect --methods'.")
     String method;
 
-    @Option(names = {"-r", "--rank"}, defaultValue = "64", description = "Rank r (default: ${DEFAULT-VALUE}; LoLDU caps it per layer).")
+    @Option(names = {"-r", "--rank"}, defaultValue = "64", description = "Rank r (default: ${DEFAULT-VALUE}; LoLDU caps it per layer; AdaLoRA ignores it for "
+                    + "--method-arg init_r=12 --method-arg target_r=8).")
     int rank;
 
     @Option(names = "--alpha", description = "Scale numerator; LoLDU sigma0 = alpha / r (default: alpha = r).")
@@ -30,7 +31,7 @@ final class MethodOptions {
             description = "Target modules, comma-separated, or all-linear (default: ${DEFAULT-VALUE}).")
     List<String> targets;
 
-    @Option(names = "--method-arg", description = "Extra method field in peft's spelling, e.g. n_frequency=1000 (repeatable).")
+    @Option(names = "--method-arg", description = "Extra method field in peft's spelling, e.g. n_frequency=1000, init_r=12 (repeatable).")
     Map<String, String> methodArgs = new LinkedHashMap<>();
 
     /** The chosen method, or an error listing the registered ids. */

@@ -22,6 +22,14 @@ class MethodSpecTest {
     }
 
     @Test
+    void adaLorasRanksAndScheduleArriveAsMethodArgs() {
+        AdapterConfig config = spec("adalora", 8, Map.of("init_r", 16L, "target_r", 4L, "tinit", 5L))
+                .toConfig(List.of("classifier"));
+        assertEquals(List.of(16, 4, 5), List.of(config.methodFields().get("init_r"), config.methodFields().get("target_r"),
+                config.methodFields().get("tinit")));
+    }
+
+    @Test
     void anUnknownFieldIsRefusedListingTheAcceptedOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> spec("loldu", 8, Map.of("n_frequncy", 10L)).toConfig(List.of("classifier")));

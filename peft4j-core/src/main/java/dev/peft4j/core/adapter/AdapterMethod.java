@@ -3,6 +3,7 @@ package dev.peft4j.core.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A PEFT method as a service: its id, its config's JSON form and a factory for per-slot layers.
@@ -37,6 +38,20 @@ public interface AdapterMethod {
 
     /** The shape of every tensor this method saves for {@code slot}, keyed by file name. */
     Map<String, Shape> stateShapes(AdapterConfig config, LinearSlot slot, boolean portable);
+
+    /**
+     * The hook this method runs in the training loop of one adapter (AdaLoRA's rank allocator); none by default.
+     *
+     * @param config the adapter's config
+     * @param layers the adapter's layers, keyed by module path, in the model's order
+     * @param configUpdate replaces the adapter's config with one recording what training decided (AdaLoRA's
+     *     {@code rank_pattern}, as peft's training writes it into its config), so that a save writes it; only the
+     *     method's own fields may differ
+     */
+    default TrainingHook trainingHook(AdapterConfig config, Map<String, AdapterLayer> layers,
+            Consumer<AdapterConfig> configUpdate) {
+        return TrainingHook.NONE;
+    }
 
     /**
      * Rebuilds a layer from saved tensors (already checked against {@link #stateShapes}). The

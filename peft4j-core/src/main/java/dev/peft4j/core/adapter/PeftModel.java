@@ -276,6 +276,48 @@ public final class PeftModel implements AutoCloseable {
         return params;
     }
 
+    /**
+     * The active adapter's training hook ({@link TrainingHook#NONE} when its method has none, or when nothing trains
+     * now): a fresh one per call, so a trainer asks once per run. Its config updates replace the adapter's config
+     * (see {@link #adapterConfig}).
+     */
+    public TrainingHook trainingHook() {
+        Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
+        if (adapter == null || !adapter.trainable() || disabled) {
+            return TrainingHook.NONE;
+        }
+        Map<String, AdapterLayer> layers = new LinkedHashMap<>();
+        adapter.slots().forEach(slot -> layers.put(slot.name(), slot.get(adapter.name())));
+        String name = adapter.name();
+        return adapter.method().trainingHook(adapter.config(), Collections.unmodifiableMap(layers),
+                updated -> replaceConfig(name, updated));
+    }
+
+    /** The config of adapter {@code name} as it is now (a training hook may have recorded fields in it). */
+    public AdapterConfig adapterConfig(String name) {
+        return requireAdapter(name).config();
+    }
+
+    /** A training hook's update: the same method, targets and saved modules, other method fields. */
+    private void replaceConfig(String name, AdapterConfig updated) {
+        Adapter adapter = requireAdapter(name);
+        AdapterConfig current = adapter.config();
+        if (updated.getClass() != current.getClass() || !updated.targetModules().equals(current.targetModules())
+                || !updated.excludeModules().equals(current.excludeModules())
+                || !updated.modulesToSave().equals(current.modulesToSave())) {
+            throw new IllegalArgumentException("A training hook of adapter '" + name + "' may change only its method's "
+                    + "own fields, found a " + updated.getClass().getSimpleName() + " for " + updated.targetModules()
+                    + " where the adapter has a " + current.getClass().getSimpleName() + " for "
+                    + current.targetModules() + "; keep the targets and modules to save");
+        }
+        Adapter replaced = new Adapter(name, updated, adapter.method(), adapter.slots(), adapter.modulesToSave(),
+                adapter.baseParameters(), adapter.heads(), adapter.trainable());
+        adapters.put(name, replaced);
+        if (withStores.containsKey(name)) {
+            withStores.put(name, replaced);
+        }
+    }
+
     /** The active adapter's modules to save (a head), reported apart from the adapter as the paper does. */
     public Map<String, NDArray> headParameters() {
         Map<String, NDArray> params = new LinkedHashMap<>();

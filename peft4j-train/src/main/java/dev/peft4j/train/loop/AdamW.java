@@ -39,8 +39,21 @@ public final class AdamW implements AutoCloseable {
         step(params, rates);
     }
 
-    /** One update of every tensor in {@code params}, each with its own learning rate. */
+    /** One update of every tensor in {@code params}, each with its own learning rate; the gradients are cleared. */
     public void step(Map<String, NDArray> params, Map<String, Float> learningRates) {
+        update(params, learningRates, false);
+    }
+
+    /**
+     * The update of {@link #step(Map, Map)} with the gradients left as backward made them, for a caller that reads
+     * them after the step (a {@code TrainingHook}) and then calls {@link #clearGradients}. The engine's fused kernel
+     * zeroes each gradient it reads, so each is copied before and added back after.
+     */
+    void updateKeepingGradients(Map<String, NDArray> params, Map<String, Float> learningRates) {
+        update(params, learningRates, true);
+    }
+
+    private void update(Map<String, NDArray> params, Map<String, Float> learningRates, boolean keepGradients) {
         step++;
         double biasCorrection1 = 1 - Math.pow(beta1, step);
         double biasCorrection2 = 1 - Math.pow(beta2, step);
@@ -51,10 +64,23 @@ public final class AdamW implements AutoCloseable {
             float correctedLr = (float) (lr * Math.sqrt(biasCorrection2) / biasCorrection1);
             NDArray mean = means.computeIfAbsent(name, k -> manager.zeros(weight.getShape()));
             NDArray variance = variances.computeIfAbsent(name, k -> manager.zeros(weight.getShape()));
-            try (NDArray grad = weight.getGradient()) {
+            try (NDArray grad = weight.getGradient(); NDArray kept = keepGradients ? grad.duplicate() : null) {
                 weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, mean, variance), new NDList(weight),
                         lr, correctedLr, weightDecay, 1f, -1f, beta1, beta2, epsilon, true, true);
-                grad.muli(0); // PyTorch accumulates gradients; clear them for the next step
+                if (keepGradients) {
+                    grad.addi(kept); // into the zeroed gradient: 0 + g = g exactly
+                } else {
+                    grad.muli(0); // PyTorch accumulates gradients; clear them for the next step
+                }
+            }
+        }
+    }
+
+    /** PyTorch accumulates gradients: clears them for the next step. */
+    static void clearGradients(Map<String, NDArray> params) {
+        for (NDArray weight : params.values()) {
+            try (NDArray grad = weight.getGradient()) {
+                grad.muli(0);
             }
         }
     }

@@ -32,7 +32,7 @@ final class CheckpointWriter implements TrainingListener {
 
     private void save(ResumableState state) {
         try {
-            Checkpoint.save(outputDir, state.position(), state.paramValues(), state.optimizerState(), state.best());
+            Checkpoint.save(outputDir, state);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write a checkpoint to " + outputDir + ": " + e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.core.adapter.TrainingHook;
 import dev.peft4j.core.nd.Scalars;
 import dev.peft4j.core.nd.Tensors;
 import dev.peft4j.train.metrics.Direction;
@@ -28,6 +29,12 @@ import java.util.Map;
  * <p>The loop knows nothing about labels: the objective supplies each batch's loss and what its evaluators read.
  * Progress bar, {@code metrics.jsonl} and checkpoints are {@link TrainingListener}s composed from the config;
  * a {@link GradientHook} runs between backward and the optimiser step (the seam for data-parallel training).
+ *
+ * <p>Nor does it know methods: the adapter's {@link TrainingHook} ({@link PeftModel#trainingHook()}, AdaLoRA's rank
+ * allocator) gets the run's total steps before the first step, adds its term to each micro-batch's loss before the
+ * division by the accumulation count (the logged loss stays the objective's), is called after each optimiser step
+ * before the gradients are cleared, and has its state checkpointed, and kept and restored with the best epoch's
+ * tensors.
  */
 public final class Trainer<E> {
 
@@ -105,6 +112,8 @@ public final class Trainer<E> {
         int microPerEpoch = plan.microBatchesPerEpoch();
         int stepsPerEpoch = (microPerEpoch + config.gradientAccumulation() - 1) / config.gradientAccumulation();
         int totalSteps = stepsPerEpoch * config.epochs();
+        TrainingHook hook = peft.trainingHook();
+        hook.start(totalSteps);
         LinearWarmupSchedule schedule = new LinearWarmupSchedule(Math.round(config.warmupRatio() * totalSteps),
                 totalSteps);
         long start = System.nanoTime();
@@ -117,7 +126,8 @@ public final class Trainer<E> {
                 AdamW optimizer = new AdamW(peft.model().manager(), config.weightDecay())) {
             Checkpoint.Position position = new Checkpoint.Position(0, 0, 0, 0, 0, -1, selection.direction().worst(),
                     new ArrayList<>(), selection.name());
-            Map<String, float[]> best = ResumableState.snapshot(params);
+            ResumableState.Live live = new ResumableState.Live(params, optimizer, hook);
+            ResumableState.Best best = new ResumableState.Best(ResumableState.snapshot(params), hook.state());
             boolean resumed = false;
             if (config.resume()) {
                 Checkpoint.Loaded loaded = load();
@@ -130,7 +140,7 @@ public final class Trainer<E> {
                 requireSameSelection(position);
                 restore(params, loaded.params());
                 optimizer.restore(loaded.optimizer(), position.globalStep(), params);
-                best = loaded.best();
+                best = new ResumableState.Best(loaded.best(), restoreHook(hook, loaded.hook()));
                 resumed = true;
             }
             TrainingListener.TrainBegin begin = new TrainingListener.TrainBegin(totalSteps, stepsPerEpoch, resumed,
@@ -151,7 +161,7 @@ public final class Trainer<E> {
                     // data-parallel worker, which numbers its micro-batches as the single process would) sees the
                     // masks an uninterrupted single process would.
                     lossSum += backward(batch, (int) (config.seed() * 1_000_003L + epoch * 100_000L
-                            + plan.dropoutIndex(epoch, micro)));
+                            + plan.dropoutIndex(epoch, micro)), hook);
                     lossCount++;
                     trainedExamples += batch.size();
                     boolean stepNow = (micro + 1) % config.gradientAccumulation() == 0 || micro + 1 == microPerEpoch;
@@ -162,7 +172,13 @@ public final class Trainer<E> {
                     double factor = schedule.factor(globalStep);
                     Map<String, Float> rates = new LinkedHashMap<>();
                     baseRates.forEach((k, lr) -> rates.put(k, (float) (lr * factor)));
-                    optimizer.step(params, rates);
+                    if (hook == TrainingHook.NONE) {
+                        optimizer.step(params, rates);
+                    } else {
+                        optimizer.updateKeepingGradients(params, rates);
+                        hook.afterStep(globalStep + 1, totalSteps); // the step's gradients are still there
+                        AdamW.clearGradients(params);
+                    }
                     globalStep++;
                     boolean epochEndsNow = micro + 1 == microPerEpoch; // the epoch's own pass follows
                     if (config.evalEvery() > 0 && globalStep % config.evalEvery() == 0 && !epochEndsNow) {
@@ -173,8 +189,7 @@ public final class Trainer<E> {
                     }
                     boolean stopNow = config.stopAfterSteps() > 0 && globalStep >= config.stopAfterSteps();
                     ResumableState state = new ResumableState(new Checkpoint.Position(epoch, micro + 1, globalStep,
-                            lossSum, lossCount, bestEpoch, bestScore, history, selection.name()), params, optimizer,
-                            best);
+                            lossSum, lossCount, bestEpoch, bestScore, history, selection.name()), live, best);
                     TrainingListener.StepEnd stepEnd = new TrainingListener.StepEnd(globalStep, epoch + 1,
                             lossSum / lossCount, config.learningRate() * factor, trainedExamples, stopNow, state);
                     listeners.forEach(l -> l.onStep(stepEnd));
@@ -193,7 +208,7 @@ public final class Trainer<E> {
                 if (selection.direction().isBetter(score, bestScore)) {
                     bestScore = score;
                     bestEpoch = epoch + 1;
-                    best = ResumableState.snapshot(params);
+                    best = new ResumableState.Best(ResumableState.snapshot(params), hook.state());
                 }
                 lossSum = 0;
                 lossCount = 0;
@@ -201,7 +216,7 @@ public final class Trainer<E> {
                 // non-finite weights never recover, so further epochs would only cost time
                 boolean diverged = !Double.isFinite(epochLoss);
                 ResumableState state = new ResumableState(new Checkpoint.Position(epoch + 1, 0, globalStep, 0, 0,
-                        bestEpoch, bestScore, history, selection.name()), params, optimizer, best);
+                        bestEpoch, bestScore, history, selection.name()), live, best);
                 TrainingListener.EpochEnd epochEnd = new TrainingListener.EpochEnd(epoch + 1, epochLoss, val,
                         selection.name(), bestEpoch, diverged, state);
                 listeners.forEach(l -> l.onEpochEnd(epochEnd));
@@ -214,7 +229,8 @@ public final class Trainer<E> {
                         + " was NaN), so there is no best epoch to keep; lower the learning rate (now "
                         + config.learningRate() + ") or select by another metric");
             }
-            restore(params, best);
+            restore(params, best.params());
+            hook.restore(best.hook());
             double wall = seconds(start);
             Metrics testMetrics = evaluate(test.isEmpty() ? validation : test);
             List<TrainResult.EpochRecord> records = records(history);
@@ -242,7 +258,7 @@ public final class Trainer<E> {
         return listeners;
     }
 
-    private double backward(List<E> batch, int dropoutSeed) {
+    private double backward(List<E> batch, int dropoutSeed, TrainingHook hook) {
         // DJL allows one gradient collector per JVM at a time (PtGradientCollector keeps a static flag and refuses a
         // second), and the engine's generator is one per JVM too, so trainers sharing a JVM, as Spark's tasks in one
         // executor do, take turns here: seeding and drawing the masks included
@@ -251,7 +267,9 @@ public final class Trainer<E> {
             try (NDManager batchManager = objective.peftModel().model().manager().newSubManager();
                     GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray loss = objective.trainingLoss(batch, batchManager);
-                collector.backward(Scalars.div(loss, config.gradientAccumulation()));
+                NDArray extra = hook.extraLoss(batchManager);
+                NDArray total = extra == null ? loss : loss.add(extra);
+                collector.backward(Scalars.div(total, config.gradientAccumulation()));
                 return loss.getFloat();
             }
         }
@@ -299,6 +317,25 @@ public final class Trainer<E> {
                     + saved + ", this run asks for '" + selection.name() + "'; resume with the same metric, or "
                     + "start a new output directory");
         }
+    }
+
+    /**
+     * Puts the checkpoint's hook state back and returns the hook's best-epoch state; a checkpoint from a run with a
+     * hook and a run without (or the other way round) do not fit each other.
+     */
+    private Map<String, float[]> restoreHook(TrainingHook hook, Checkpoint.HookState saved) {
+        boolean hooked = hook != TrainingHook.NONE;
+        if (hooked != (saved != null)) {
+            throw new IllegalStateException("The checkpoint in " + config.outputDir() + (saved == null
+                    ? " holds no training-hook state, but this run's method has a training hook"
+                    : " holds training-hook state, but this run's method has no training hook")
+                    + "; resume with the method the run started with, or start a new output directory");
+        }
+        if (!hooked) {
+            return Map.of();
+        }
+        hook.restore(saved.now());
+        return saved.best();
     }
 
     private static void restore(Map<String, NDArray> params, Map<String, float[]> values) {

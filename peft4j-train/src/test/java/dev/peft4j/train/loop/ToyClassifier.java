@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
+import dev.peft4j.core.adapter.AdapterConfig;
 import dev.peft4j.core.adapter.Peft;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.core.adapter.TargetModules;
@@ -18,8 +19,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The trainer tests' model: peft's ToyMlp (10 -> 20 -> 2) with LoLDU r = 10 on all linear layers and the head
- * {@code lin1} trained, classifying points in R^10 by whether their first two coordinates sum above zero. With
+ * The trainer tests' model: peft's ToyMlp (10 -> 20 -> 2) with LoLDU r = 10 on all linear layers (or another
+ * adapter) and the head {@code lin1} trained, classifying points in R^10 by whether their first two coordinates sum above zero. With
  * {@code inputDropout > 0} the inputs go through dropout when training, so the engine's per-micro-batch seeding
  * shows in the numbers.
  */
@@ -38,9 +39,13 @@ final class ToyClassifier implements Classifier<ToyClassifier.Point>, AutoClosea
     }
 
     ToyClassifier(long seed, float inputDropout) {
-        this.model = new ToyMlp(seed);
-        this.peft = Peft.wrap(model, LolduConfig.builder().setRank(10).optTargetModules(TargetModules.allLinear())
+        this(seed, inputDropout, LolduConfig.builder().setRank(10).optTargetModules(TargetModules.allLinear())
                 .optModulesToSave("lin1").build());
+    }
+
+    ToyClassifier(long seed, float inputDropout, AdapterConfig adapter) {
+        this.model = new ToyMlp(seed);
+        this.peft = Peft.wrap(model, adapter);
         this.inputDropout = inputDropout;
     }
 
