@@ -64,6 +64,31 @@ class CliEndToEndIT {
         assertTrue(Files.exists(tmp.resolve("runs/r_4__mnist__s1/metrics.jsonl")));
     }
 
+    /**
+     * The decoder grid through child JVMs (each cell {@code train --model llama-en-4m --task wordnet}); then the LoLDU
+     * cell's adapter exported as LoRA, and {@code generate --adapter} with either adapter prints the same tokens.
+     */
+    @Test
+    void decoderExperimentThenItsLolduAdapterExportedAsLoraGeneratesTheSameText(@TempDir Path tmp) throws Exception {
+        String out = run("experiment", "--preset", "decoder-smoke", "--workers", "1", "-o", tmp.toString());
+        assertTrue(out.contains("| w/o FT | 0 |"), out);
+        assertTrue(out.contains("| LoLDU r=16 q,v | 128 |"), out); // 4 layers x (q_proj, v_proj) x r = 16
+        String cell = Files.readString(tmp.resolve("cells/LoRA_r_8_q_v__wordnet__s1.json"));
+        assertTrue(cell.contains("\"define\"") && cell.contains("\"generations\""), cell);
+        Path loldu;
+        try (var runs = Files.list(tmp.resolve("runs"))) { // a grid row's runs are named by their learning rates
+            loldu = runs.filter(p -> p.getFileName().toString().contains("LoLDU_r_16_q_v__wordnet__s1"))
+                    .findFirst().orElseThrow().resolve("adapter");
+        }
+        Path lora = tmp.resolve("lora");
+        run("export", "lora", "--adapter", loldu.toString(), "-o", lora.toString());
+        String prompt = "### Instruction:\nDefine the noun \"river\".\n\n### Response:\n";
+        String fromLoldu = run("generate", "--adapter", loldu.toString(), "-p", prompt, "--max-new-tokens", "12");
+        String fromLora = run("generate", "--adapter", lora.toString(), "-p", prompt, "--max-new-tokens", "12");
+        assertEquals(fromLoldu, fromLora);
+        assertTrue(fromLoldu.contains("### Response:"), fromLoldu);
+    }
+
     /** Real SpamAssassin e-mails as JSON Lines that Spark reads, real MiniLM, two workers in local mode. */
     @Test
     void sparkTrainReadsJsonLinesWithSparkAndTrainsOnTwoWorkers(@TempDir Path tmp) throws Exception {

@@ -180,6 +180,40 @@ class Peft4jCommandTest {
     }
 
     @Test
+    void aDecoderCellRunsTrainOnTheDecoderAndTheRowWithoutFineTuningHasNoMethodKnobs() throws Exception {
+        var config = dev.peft4j.apps.experiments.ExperimentConfig.preset("decoder-smoke");
+        java.util.List<String> base = new SubprocessCellExecutor(1).arguments(config, config.methods().get(0),
+                "wordnet", 1, java.nio.file.Path.of("cell"), java.nio.file.Path.of("cell/result.json"));
+        String line = String.join(" ", base);
+        assertTrue(line.startsWith("train --model llama-en-4m --task wordnet --max-length 96 --max-eval 8 "
+                + "--max-new-tokens 16 --prompt-style alpaca-short --method none "), line);
+        assertFalse(line.contains("--rank"), line);
+        java.util.List<String> loldu = new SubprocessCellExecutor(1).arguments(config, config.methods().get(2),
+                "wordnet", 1, java.nio.file.Path.of("cell"), java.nio.file.Path.of("cell/result.json"));
+        assertTrue(String.join(" ", loldu).contains("--rank 16 --targets q_proj,v_proj"), loldu.toString());
+        for (java.util.List<String> args : java.util.List.of(base, loldu)) {
+            CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(args.toArray(String[]::new));
+            assertEquals("train", parsed.subcommand().commandSpec().name(), "the child's command line parses");
+        }
+    }
+
+    @Test
+    void optionsOfAnotherKindOfModelAreRefusedNotIgnored() {
+        String[] decoder = run("train", "--model", "llama-en-4m", "--pooling", "CLS", "-o", "target/never-written");
+        assertEquals("peft4j: --pooling does not apply to a decoder (--model llama-en-4m); drop it, or choose a "
+                + "model it applies to", decoder[2].strip());
+        String[] encoder = run("train", "--max-new-tokens", "8", "-o", "target/never-written");
+        assertEquals("peft4j: --max-new-tokens does not apply to a text encoder (--model all-minilm-l6-v2); drop it, "
+                + "or choose a model it applies to", encoder[2].strip());
+        String[] style = run("train", "--model", "llama-en-4m", "--prompt-style", "chatml", "-o",
+                "target/never-written");
+        assertTrue(style[2].contains("Unknown prompt style 'chatml'; expected alpaca"), style[2]);
+        String[] metric = run("train", "--model", "llama-en-4m", "--metric", "accuracy", "-o", "target/never-written");
+        assertTrue(metric[2].contains("pass --metric perplexity"), metric[2]);
+        assertFalse(Files.exists(Path.of("target/never-written")), "refused before anything was written");
+    }
+
+    @Test
     void sparkTrainRefusesDataWithoutValidationAndBothSourcesBeforeStartingSpark() {
         String[] noValidation = run("spark-train", "--data", "rows.parquet", "-o", "out");
         assertTrue(!noValidation[0].equals("0") && noValidation[2].contains("--data needs --validation-data"),
