@@ -3,10 +3,9 @@ package dev.peft4j.train.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.train.io.TextFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +57,7 @@ public final class TabularDataset {
                     + textColumn + ", labelColumn=" + labelColumn);
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        String content = readUtf8(file);
+        String content = TextFiles.readUtf8(file, "Data file", "a .csv, .jsonl or .json file");
         if (content.startsWith("\uFEFF")) {
             content = content.substring(1);
         }
@@ -92,23 +91,6 @@ public final class TabularDataset {
         return dataset;
     }
 
-    /** The file's text, or an error naming the file when it is missing, a directory or not UTF-8. */
-    private static String readUtf8(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException("Data file " + file + " is a directory; pass a .csv, .jsonl or .json "
-                    + "file");
-        }
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("Data file " + file + " does not exist"
-                    + (file.isAbsolute() ? "" : " (relative to " + Path.of("").toAbsolutePath() + ")"));
-        }
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (MalformedInputException e) {
-            throw new IllegalArgumentException("File " + file + " is not valid UTF-8 text (a malformed sequence of "
-                    + e.getInputLength() + " bytes); save it as UTF-8 and try again", e);
-        }
-    }
 
     /**
      * Checks that every label seen in validation or test also occurs in train; a model can never learn a class it

@@ -8,9 +8,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.peft4j.train.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ public final class AlpacaJsonl {
      * @throws IOException if the file cannot be read
      */
     public static List<InstructionExample> read(Path file) throws IOException {
-        String content = readUtf8(file);
+        String content = TextFiles.readUtf8(file, "Instruction file", "a .jsonl or .json file");
         if (content.startsWith("\uFEFF")) {
             content = content.substring(1);
         }
@@ -167,20 +166,4 @@ public final class AlpacaJsonl {
         return node.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
 
-    private static String readUtf8(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException("Instruction file " + file + " is a directory; pass a .jsonl or .json "
-                    + "file");
-        }
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("Instruction file " + file + " does not exist"
-                    + (file.isAbsolute() ? "" : " (relative to " + Path.of("").toAbsolutePath() + ")"));
-        }
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (MalformedInputException e) {
-            throw new IllegalArgumentException("File " + file + " is not valid UTF-8 text (a malformed sequence of "
-                    + e.getInputLength() + " bytes); save it as UTF-8 and try again", e);
-        }
-    }
 }
