@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import dev.peft4j.core.adapter.Peft;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.core.method.loldu.LolduConfig;
@@ -176,6 +179,31 @@ class DitModelTest {
             assertEquals("Label 11 is outside [0, 10]: this DiT has 10 classes and the null class 10",
                     e.getMessage());
         }
+    }
+
+    @Test
+    void trainingStepsLeaveNothingOnTheModelManager() {
+        try (NDManager manager = NDManager.newBaseManager();
+                DitModel model = perturbed(DitModel.randomTiny(8, manager), 9)) {
+            Peft.wrap(model, LolduConfig.builder().setRank(4).optTargetModules("to_q", "to_k", "to_v", "to_out.0")
+                    .build());
+            int before = managed(model.manager());
+            int rootBefore = managed(manager);
+            for (int step = 0; step < 20; step++) {
+                try (NDManager batch = model.manager().newSubManager();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray out = model.forward(images(batch, 2, step), batch.create(new int[] {3, 900}),
+                            batch.create(new int[] {2, 10}));
+                    collector.backward(out.square().mean());
+                }
+            }
+            assertEquals(before, managed(model.manager()), "forward/backward left tensors on the model's manager");
+            assertEquals(rootBefore, managed(manager), "closed batch managers must leave nothing behind");
+        }
+    }
+
+    private static int managed(NDManager manager) {
+        return ((BaseNDManager) manager).getManagedArrays().size();
     }
 
     @Test

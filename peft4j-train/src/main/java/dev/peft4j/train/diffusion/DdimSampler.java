@@ -75,7 +75,7 @@ public final class DdimSampler {
         for (int t : timesteps) {
             x = LayerScope.freeing(x, in -> step(predictor, in, t, labels, guidanceScale));
         }
-        return x.clip(-1f, 1f);
+        return LayerScope.freeing(x, in -> in.clip(-1f, 1f)); // clip's scalar operands go with the scope too
     }
 
     private NDArray step(NoisePredictor predictor, NDArray x, int t, int[] labels, float guidanceScale) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -132,6 +133,19 @@ class DdimSamplerTest {
                     .getFloat(), tolerance);
             assertEquals(0f, ClassifierFreeGuidance.predict(dit, x, t, labels, 0f).sub(unconditional).abs().max()
                     .getFloat(), tolerance);
+        }
+    }
+
+    @Test
+    void samplingKeepsOnlyTheImagesOnTheCallersManager() {
+        try (NDManager manager = NDManager.newBaseManager(); DitModel model = TinyDits.perturbed(5, manager);
+                NDManager caller = manager.newSubManager()) {
+            int modelBefore = ((BaseNDManager) model.manager()).getManagedArrays().size();
+            new DdimSampler(NoiseSchedule.ddpmLinear(), 20).sample(NoisePredictor.of(model, null), new int[] {1, 2},
+                    4f, 3, caller);
+            // the initial noise and the result: every step's tensors (20 guided forwards) were freed with the step
+            assertEquals(2, ((BaseNDManager) caller).getManagedArrays().size());
+            assertEquals(modelBefore, ((BaseNDManager) model.manager()).getManagedArrays().size());
         }
     }
 

@@ -75,6 +75,28 @@ class DiffusionObjectiveTest {
     }
 
     @Test
+    void droppedLabelsBecomeTheNullClass() {
+        try (NDManager manager = NDManager.newBaseManager(); DitModel model = TinyDits.perturbed(4, manager)) {
+            List<ImageExample> batch = images(4, 4);
+            List<ImageExample> relabelled = batch.stream().map(e -> new ImageExample(e.pixels(), 5)).toList();
+            for (float dropout : new float[] {0f, 0.9999f}) {
+                DiffusionObjective objective = new DiffusionObjective(model, Peft.empty(model),
+                        NoiseSchedule.ddpmLinear(), dropout);
+                Engine.getInstance().setRandomSeed(7);
+                float original = objective.trainingLoss(batch, manager).getFloat();
+                Engine.getInstance().setRandomSeed(7);
+                float other = objective.trainingLoss(relabelled, manager).getFloat();
+                if (dropout == 0f) {
+                    assertNotEquals(original, other, "kept labels condition the prediction");
+                } else {
+                    // (0.9999)^4: every label dropped, so the labels the images had no longer matter
+                    assertEquals(original, other, 0f);
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsALabelDropoutOfOne() {
         try (NDManager manager = NDManager.newBaseManager(); DitModel model = DitModel.randomTiny(1, manager)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DiffusionObjective(
