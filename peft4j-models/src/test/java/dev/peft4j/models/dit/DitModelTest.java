@@ -126,6 +126,17 @@ class DitModelTest {
     }
 
     @Test
+    void aBareToOutNamesNoLinearLayer() {
+        try (NDManager manager = NDManager.newBaseManager(); DitModel model = DitModel.randomTiny(1, manager)) {
+            // peft's rule: a target matches a path equal to it or ending in "." + it; the layer is to_out.0, as in
+            // diffusers (whose LoRA scripts target "to_out.0")
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Peft.wrap(model, LolduConfig.builder().setRank(4).optTargetModules("to_out").build()));
+            assertTrue(e.getMessage().contains("attn.to_out.0"), e.getMessage());
+        }
+    }
+
+    @Test
     void lolduOnTheAttentionProjectionsStartsAsTheIdentity() {
         try (NDManager manager = NDManager.newBaseManager();
                 DitModel model = perturbed(DitModel.randomTiny(4, manager), 5)) {
