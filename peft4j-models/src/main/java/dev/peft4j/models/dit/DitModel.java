@@ -33,7 +33,7 @@ import java.util.Set;
  * adaLN ({@code final_layer.adaLN_modulation.1}) and the head slot {@code final_layer.linear}, unpatchified back to
  * the image. Every projection is a {@link LinearSlot}; the attention ones are
  * {@code blocks.N.attn.to_q|to_k|to_v|to_out.0} (diffusers' names: target {@code to_q, to_k, to_v, to_out.0} as
- * diffusers' LoRA scripts do; a bare {@code to_out} matches nothing, as in peft), the MLP {@code blocks.N.mlp.fc1|fc2}
+ * diffusers' LoRA scripts do; a bare {@code to_out} names no linear layer, by peft's suffix rule), the MLP {@code blocks.N.mlp.fc1|fc2}
  * and the modulation {@code blocks.N.adaLN_modulation.1}. All parameters start frozen.
  *
  * <p>Differences from DiT, none of which matters for a model trained here: the noise alone is predicted (no learned
