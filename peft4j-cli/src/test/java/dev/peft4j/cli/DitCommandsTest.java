@@ -75,8 +75,9 @@ class DitCommandsTest {
         assertEquals(80, result.get("steps").asInt());
         assertEquals(DirectoryManifest.sha256(model.resolve("model.safetensors")), result.get("model_sha256").asText());
         assertTrue(result.get("command").asText().startsWith("peft4j pretrain dit -o "), result.get("command").asText());
-        // the zero-initialised head predicts no noise, so the start is E[eps^2] ~ 1; measured 1.00 -> 0.74 on this
-        // seed, so falling below 0.9 of the start is learning with room for other CPUs' rounding
+        // the zero-initialised head predicts no noise, so the start is E[eps^2] ~ 1 (0.989 on these draws, fixed by
+        // the evaluation seed); measured 0.528 after the 80 steps, so below 0.9 of the start is learning, with room
+        // for other CPUs' rounding
         double before = result.get("initial_validation_loss").asDouble();
         double after = result.get("validation_loss").asDouble();
         assertTrue(after < 0.9 * before, "validation noise MSE " + before + " -> " + after);
