@@ -3,6 +3,7 @@ package dev.peft4j.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.apps.vision.DitPretraining;
+import dev.peft4j.apps.vision.DitTrainingData;
 import dev.peft4j.core.adapter.LoadOptions;
 import dev.peft4j.core.adapter.PeftModel;
 import dev.peft4j.models.dit.DitModel;
@@ -82,6 +83,10 @@ final class GenerateImageCommand implements Callable<Integer> {
                         + names.size() + " classes: " + table(names) + " (label " + dit.nullClass()
                         + " is the null class of classifier-free guidance, not a class); pick one of 0-"
                         + (names.size() - 1));
+            }
+            if (adapter == null && names.get(label).endsWith(DitTrainingData.SPARE)) {
+                System.err.println("peft4j: class " + label + " is a held-out class's spare row, never trained: "
+                        + "without an adapter that binds it (--adapter) the images show no learned class");
             }
             if (adapter != null) {
                 PeftModel.load(dit, adapter, false, LoadOptions.strict().withAllowOtherBase(allowOtherBase));

@@ -151,6 +151,29 @@ class DitCommandsTest {
     }
 
     @Test
+    void theHeldOutSpareRowGeneratesWithAWarning() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        String[] result;
+        try {
+            result = run("generate-image", "--model", model.toString(), "--class", "9", "--count", "1", "--steps",
+                    "1", "-o", dir.resolve("spare.png").toString());
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("0", result[0], result[2]);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("class 9 is a held-out class's spare row, never "
+                + "trained"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theHelpSaysOnlyADirectoryIsTakenForNow() {
+        assertTrue(help("generate-image", "--help").contains("no pretrained DiT ships yet"));
+        assertTrue(help("pretrain", "dit", "--help").contains("--hold-out"));
+    }
+
+    @Test
     void badPretrainArgumentsAreRefusedClearly() {
         String[] holdOut = run("pretrain", "dit", "-o", dir.resolve("x").toString(), "--hold-out", "12");
         assertEquals("1", holdOut[0]);
@@ -158,6 +181,15 @@ class DitCommandsTest {
         String[] dataset = run("pretrain", "dit", "-o", dir.resolve("y").toString(), "--dataset", "cifar");
         assertEquals("2", dataset[0]);
         assertTrue(dataset[2].contains("expected fashion-mnist or mnist, found 'cifar'"), dataset[2]);
+    }
+
+    /** What picocli prints for {@code --help}, to its own writer. */
+    private static String help(String... args) {
+        CommandLine cli = Peft4jCommand.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertEquals(0, cli.execute(args));
+        return out.toString();
     }
 
     /** exit code, stdout (commands print there directly), picocli's err. */
