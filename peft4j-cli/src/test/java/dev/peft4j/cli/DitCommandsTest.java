@@ -178,6 +178,10 @@ class DitCommandsTest {
         String[] holdOut = run("pretrain", "dit", "-o", dir.resolve("x").toString(), "--hold-out", "12");
         assertEquals("1", holdOut[0]);
         assertTrue(holdOut[2].contains("Held-out classes must be distinct and in [0, 10), found [12]"), holdOut[2]);
+        String[] steps = run("pretrain", "dit", "-o", dir.resolve("z").toString(), "--sample-steps", "0");
+        assertEquals("1", steps[0]); // refused before loading data or training
+        assertTrue(steps[2].contains("DDIM steps must be in [1, 1000]"), steps[2]);
+        assertFalse(Files.exists(dir.resolve("z")));
         String[] dataset = run("pretrain", "dit", "-o", dir.resolve("y").toString(), "--dataset", "cifar");
         assertEquals("2", dataset[0]);
         assertTrue(dataset[2].contains("expected fashion-mnist or mnist, found 'cifar'"), dataset[2]);

@@ -86,6 +86,10 @@ public final class DitPretraining {
             if (perClass < 0) {
                 throw new IllegalArgumentException("Samples per class must be >= 0, found " + perClass);
             }
+            if (!Float.isFinite(guidance)) {
+                throw new IllegalArgumentException("The guidance scale must be finite, found " + guidance
+                        + "; DiT samples with 4");
+            }
         }
     }
 
@@ -121,6 +125,8 @@ public final class DitPretraining {
     public static Report run(Request request, ArtifactCache cache) throws IOException {
         long start = System.nanoTime();
         long seed = request.trainer().seed();
+        // checks the sampling steps and guidance now, not after the training they would follow
+        DdimSampler sampler = new DdimSampler(NoiseSchedule.ddpmLinear(), request.sampling().steps());
         Split split = request.split();
         DitTrainingData data = DitTrainingData.of(request.dataset().load(cache), request.heldOut(),
                 split.validation(), split.maxTrain(), split.maxTest(), seed);
@@ -150,7 +156,8 @@ public final class DitPretraining {
                     (System.nanoTime() - start) / 1e9);
             if (request.outputDir() != null && !result.stopped()) {
                 model.save(request.outputDir());
-                List<String> grids = writeSamples(model, data, request.sampling(), seed, request.outputDir());
+                List<String> grids = writeSamples(model, data, request.sampling(), sampler, seed,
+                        request.outputDir());
                 writeResult(request, report, grids);
             }
             return report;
@@ -182,13 +189,12 @@ public final class DitPretraining {
     }
 
     /** A grid of {@code perClass} samples per trained label, each seeded by the run's seed and the label. */
-    private static List<String> writeSamples(DitModel model, DitTrainingData data, Sampling sampling, long seed,
-            Path dir) throws IOException {
+    private static List<String> writeSamples(DitModel model, DitTrainingData data, Sampling sampling,
+            DdimSampler sampler, long seed, Path dir) throws IOException {
         List<String> files = new ArrayList<>();
         if (sampling.perClass() == 0) {
             return files;
         }
-        DdimSampler sampler = new DdimSampler(NoiseSchedule.ddpmLinear(), sampling.steps());
         Files.createDirectories(dir.resolve(SAMPLES_DIR));
         for (int label = 0; label < data.trainedLabels(); label++) {
             int[] labels = new int[sampling.perClass()];

@@ -53,9 +53,8 @@ class FrechetVitDistanceTest {
 
     @Test
     void aRotatedNonDiagonalCovarianceMatchesTheClosedForm() {
-        // S2 = R diag(4, 1) R^T and S1 = I: S1^1/2 S2 S1^1/2 = S2, so the trace term is 1 + 5 - 2 (2 + 1) = 0, and
-        // with equal means the distance is 0 although S2 is far from diagonal; with S1 = S2 scaled by 4 it is
-        // Tr(S + 4S - 2 * 2S) = Tr(S) = 5
+        // S = R diag(4, 1) R^T, far from diagonal, against 4 S with equal means: (S^1/2 4S S^1/2)^1/2 = 2S, so the
+        // distance is Tr(S + 4S - 2 * 2S) = Tr(S) = 4 + 1 = 5
         double c = Math.cos(0.7);
         double s = Math.sin(0.7);
         double[][] rotated = {{4 * c * c + s * s, 3 * c * s}, {3 * c * s, 4 * s * s + c * c}};
