@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.train.vision.ImageExample;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,5 +37,28 @@ public final class DiffusionImages {
     public static int toPixel(float value) {
         float clamped = Math.max(-1f, Math.min(1f, value));
         return Math.round((clamped + 1f) * 127.5f);
+    }
+
+    /**
+     * Images [n, 1, s, s] in [-1, 1] (a sampler's output) as 8-bit grey examples of {@code label}: what the image
+     * metrics read, the same pixels a PNG grid shows.
+     */
+    public static List<ImageExample> toExamples(NDArray images, int label) {
+        long[] shape = images.getShape().getShape();
+        if (shape.length != 4 || shape[1] != 1 || shape[2] != shape[3]) {
+            throw new IllegalArgumentException("Expected grey square images [n, 1, s, s], found shape "
+                    + images.getShape());
+        }
+        int size = Math.toIntExact(shape[2] * shape[3]);
+        float[] values = images.toFloatArray();
+        List<ImageExample> examples = new ArrayList<>(Math.toIntExact(shape[0]));
+        for (int i = 0; i < shape[0]; i++) {
+            byte[] pixels = new byte[size];
+            for (int p = 0; p < size; p++) {
+                pixels[p] = (byte) toPixel(values[i * size + p]);
+            }
+            examples.add(new ImageExample(pixels, label));
+        }
+        return examples;
     }
 }
