@@ -44,8 +44,8 @@ final class InstructionReportPrinter {
     static void printNextSteps(String model, Path adapterDir, PrintStream out) {
         String dir = adapterDir.toString();
         out.printf(Locale.ROOT, "%nadapter saved to %s%nnext:%n", dir);
-        out.printf(Locale.ROOT, "  ./peft4j generate --model %s --adapter %s -p $'### Instruction:\\nDefine the word."
-                + "\\n\\n### Input:\\nriver\\n\\n### Response:\\n' --stop $'\\n'%n", model, dir);
+        out.printf(Locale.ROOT, "  ./peft4j generate --model %s --adapter %s -p $'### Instruction:\\nDefine the noun "
+                + "\"river\".\\n\\n### Response:\\n' --stop $'\\n'%n", model, dir); // the WordNet prompts' layout
         out.printf(Locale.ROOT, "  ./peft4j export lora --adapter %s -o %s-lora%n", dir, dir);
     }
 }

@@ -86,7 +86,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--max-train",
             description = "Use at most this many training examples (a seeded random subset), 0 for all (default: 2400 "
-                    + "text, which keeps the main job within about 8 minutes on 2 cores; 10000 images).")
+                    + "text, which keeps the main job within about 8 minutes on 2 cores; 10000 images; a decoder: "
+                    + "1000 instructions per kind, the most frequent words first).")
     Integer maxTrain;
 
     @Option(names = "--validation", defaultValue = "2000",
