@@ -117,6 +117,13 @@ final class PretrainDitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed for init, split, order, noise, samples (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--checkpoint-every", defaultValue = "200",
+            description = "Write a resumable checkpoint every this many steps (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the interrupted run in --output from its last checkpoint.")
+    boolean resume;
+
     @Option(names = "--overwrite", description = "Delete an earlier pretraining run's files in --output first.")
     boolean overwrite;
 
@@ -129,7 +136,8 @@ final class PretrainDitCommand implements Callable<Integer> {
         DitConfig model = new DitConfig(28, patch, 1, hidden, layers, heads, mlp, 1, frequencySize);
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs).optLearningRate(learningRate)
                 .optHeadLearningRate(learningRate).optWeightDecay(weightDecay).optBatchSize(batchSize)
-                .optWarmupRatio(warmup).optSeed(seed).optOverwrite(overwrite).optProgress(true).build();
+                .optWarmupRatio(warmup).optSeed(seed).optCheckpointEvery(checkpointEvery).optResume(resume)
+                .optOverwrite(overwrite).optProgress(true).build();
         int[] heldOut = holdOut.stream().mapToInt(Integer::intValue).toArray();
         String command = "peft4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DitPretraining.Report report = DitPretraining.run(new DitPretraining.Request(model, trainer,
