@@ -2,7 +2,7 @@ package dev.peft4j.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.peft4j.apps.vision.DitPretraining;
+import dev.peft4j.apps.vision.DitBase;
 import dev.peft4j.apps.vision.DitTrainingData;
 import dev.peft4j.core.adapter.LoadOptions;
 import dev.peft4j.core.adapter.PeftModel;
@@ -26,12 +26,12 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "generate-image", mixinStandardHelpOptions = true,
         description = "Generate images of one class with a diffusion transformer saved by 'peft4j pretrain dit' "
-                + "(a directory; no pretrained DiT ships yet), optionally under an adapter, into a PNG grid.")
+                + "(a directory) or the shipped one (dit-fashion-mnist), optionally under an adapter, into a PNG grid.")
 final class GenerateImageCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true,
-            description = "A directory with config.json and model.safetensors of a DiT (from 'peft4j pretrain dit').")
-    Path model;
+    @Option(names = "--model", required = true, description = "The shipped DiT's id (dit-fashion-mnist) or a directory "
+            + "with config.json and model.safetensors of a DiT (from 'peft4j pretrain dit').")
+    String model;
 
     @Option(names = "--adapter", description = "An adapter directory saved by peft4j for this model.")
     Path adapter;
@@ -76,8 +76,9 @@ final class GenerateImageCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--columns must be >= 1, found " + columns);
         }
         DdimSampler sampler = new DdimSampler(NoiseSchedule.ddpmLinear(), steps); // checks --steps first
-        try (NDManager manager = NDManager.newBaseManager(); DitModel dit = DitModel.load(model, manager)) {
-            List<String> names = DitPretraining.classNames(model, dit.config().numClasses());
+        try (NDManager manager = NDManager.newBaseManager(); DitBase base = DitBase.open(model, manager)) {
+            DitModel dit = base.model();
+            List<String> names = base.classNames();
             if (label < 0 || label >= names.size()) {
                 throw new IllegalArgumentException("Class " + label + " is not in this DiT's class table, which has "
                         + names.size() + " classes: " + table(names) + " (label " + dit.nullClass()

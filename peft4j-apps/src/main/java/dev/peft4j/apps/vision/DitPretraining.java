@@ -12,6 +12,7 @@ import dev.peft4j.core.method.full.FullFineTuneConfig;
 import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.dit.DitConfig;
 import dev.peft4j.models.dit.DitModel;
+import dev.peft4j.models.dit.PretrainedDit;
 import dev.peft4j.train.diffusion.DdimSampler;
 import dev.peft4j.train.diffusion.DiffusionObjective;
 import dev.peft4j.train.diffusion.ImageGrid;
@@ -44,7 +45,7 @@ import java.util.Map;
 public final class DitPretraining {
 
     /** The file with the run's request and measured losses, beside the weights. */
-    public static final String RESULT_FILE = "pretrain_result.json";
+    public static final String RESULT_FILE = PretrainedDit.RESULT_FILE;
     /** The folder of the sample grids, {@code class_<label>.png}. */
     public static final String SAMPLES_DIR = "samples";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -1,0 +1,95 @@
+package dev.peft4j.models.dit;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The class-conditional DiT pretrained here on Fashion-MNIST and shipped inside this jar (its folder's README gives
+ * the command, seed, data, held-out classes and measured figures): no diffusion weights are reachable from these
+ * machines, so the personalisation experiment starts from this one.
+ */
+public final class PretrainedDit {
+
+    /** The pretraining record that names the class table; written by {@code peft4j pretrain dit}. */
+    public static final String RESULT_FILE = "pretrain_result.json";
+
+    /** The shipped checkpoints. */
+    public enum Checkpoint {
+        /** Fashion-MNIST without Bag (8) and Ankle boot (9), whose spare rows personalisation binds. */
+        FASHION_MNIST("dit-fashion-mnist", "/dev/peft4j/models/dit/pretrained-fashion/");
+
+        private final String id;
+        private final String resourceDir;
+
+        Checkpoint(String id, String resourceDir) {
+            this.id = id;
+            this.resourceDir = resourceDir;
+        }
+
+        /** The id used on the command line and in experiment configs. */
+        public String id() {
+            return id;
+        }
+
+        /** Class-path folder of the checkpoint's files. */
+        public String resourceDir() {
+            return resourceDir;
+        }
+
+        /** The checkpoint with this id, or null. */
+        public static Checkpoint byId(String id) {
+            return Arrays.stream(values()).filter(c -> c.id.equals(id)).findFirst().orElse(null);
+        }
+
+        /** Every shipped id, for error messages. */
+        public static List<String> ids() {
+            return Arrays.stream(values()).map(Checkpoint::id).toList();
+        }
+    }
+
+    static final List<String> FILES = List.of(DitConfig.FILE, DitWeights.WEIGHTS_FILE, RESULT_FILE);
+
+    private PretrainedDit() {
+    }
+
+    /**
+     * Copies the checkpoint's files from the class path into {@code dir} (safetensors are memory-mapped, which needs
+     * a real file; the record goes with them so that the class table is read as for any pretrained directory).
+     *
+     * @throws IOException if the jar lacks a file, naming it
+     */
+    public static Path copyTo(Checkpoint checkpoint, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : FILES) {
+            try (InputStream in = PretrainedDit.class.getResourceAsStream(checkpoint.resourceDir() + name)) {
+                if (in == null) {
+                    throw new IOException("The class path lacks " + checkpoint.resourceDir() + name
+                            + "; the peft4j-models jar is incomplete: rebuild it, or pass a directory written by"
+                            + " 'peft4j pretrain dit'");
+                }
+                Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dir;
+    }
+
+    /** The shipped model, named by its id (an adapter's {@code base_model_name_or_path}). */
+    public static DitModel load(Checkpoint checkpoint, NDManager parent) throws IOException {
+        Path dir = Files.createTempDirectory("peft4j-dit-");
+        try {
+            return DitModel.load(copyTo(checkpoint, dir), parent).identifiedAs(checkpoint.id());
+        } finally {
+            // the tensors were copied into NDArrays, so the mapped file may go (Linux keeps a live mapping valid)
+            for (String name : FILES) {
+                Files.deleteIfExists(dir.resolve(name));
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}
