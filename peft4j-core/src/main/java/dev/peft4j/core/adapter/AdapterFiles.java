@@ -77,7 +77,12 @@ final class AdapterFiles {
                 throw new IllegalStateException("Save adapter '" + adapterName + "' while it is active (setAdapter) so "
                         + "that its modules to save and trained base parameters hold its own values");
             }
-            saved.tensors().forEach((name, tensor) -> tensors.put(PeftModel.fileKey(name), toData(tensor)));
+            RowSelector rows = rowSelector(adapter, saved);
+            saved.tensors().forEach((name, tensor) -> tensors.put(
+                    rows == null ? PeftModel.fileKey(name) : SelectedRows.fileKey(rows, name),
+                    rows == null ? toData(tensor) : TensorData.ofFloats(
+                            SelectedRows.shape(rows, tensor.getShape()).getShape(),
+                            SelectedRows.gather(rows, tensor.toFloatArray(), tensor.getShape()))));
         }
         Map<String, Object> config = configJson(peft, adapter, mode);
         AtomicDirectory.replace(dir, fresh -> {
@@ -159,10 +164,23 @@ final class AdapterFiles {
                 adapter.heads().load(entry.getKey(), value.toFloatArray());
             }
             for (ModulesToSave saved : adapter.stores()) {
+                RowSelector rows = rowSelector(adapter, saved);
                 for (Map.Entry<String, NDArray> entry : saved.tensors().entrySet()) {
-                    NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape(),
-                            magnitudeBound(entry.getValue()));
-                    saved.load(adapterName, entry.getKey(), value.toFloatArray());
+                    if (rows == null) {
+                        NDArray value = state.take(PeftModel.fileKey(entry.getKey()), entry.getValue().getShape(),
+                                magnitudeBound(entry.getValue()));
+                        saved.load(adapterName, entry.getKey(), value.toFloatArray());
+                        continue;
+                    }
+                    Shape shape = entry.getValue().getShape();
+                    NDArray value = state.take(SelectedRows.fileKey(rows, entry.getKey()),
+                            SelectedRows.shape(rows, shape), magnitudeBound(entry.getValue()),
+                            "the file must hold one row per index the config lists (" + rows.rows().size()
+                                    + "), each as long as a row of " + entry.getKey() + " here (" + shape.get(1)
+                                    + "); load the adapter on the model it was trained on, with the "
+                                    + CONFIG_FILE + " saved beside it");
+                    saved.load(adapterName, entry.getKey(), SelectedRows.scatter(rows,
+                            saved.originals().get(entry.getKey()), value.toFloatArray(), shape));
                 }
             }
             state.requireAllUsed();
@@ -181,6 +199,11 @@ final class AdapterFiles {
                     + " module(s) differ, " + String.join("; ", otherBase) + ". Its outputs are not the ones it "
                     + "was trained to give.");
         }
+    }
+
+    /** The selector whose rows alone {@code store} saves: a {@link RowSelector}'s base parameters; else null. */
+    private static RowSelector rowSelector(PeftModel.Adapter adapter, ModulesToSave store) {
+        return store == adapter.baseParameters() && adapter.config() instanceof RowSelector rows ? rows : null;
     }
 
     private static void deleteIfAttached(PeftModel peft, String adapterName) {
@@ -373,6 +396,12 @@ final class AdapterFiles {
 
         /** The tensor at {@code key}, which must have this shape and finite values of magnitude <= {@code bound}. */
         NDArray take(String key, Shape expected, float bound) {
+            return take(key, expected, bound,
+                    "the adapter was saved for another model or rank; load it on the base it was trained on");
+        }
+
+        /** As {@link #take(String, Shape, float)}, with {@code shapeFix} as the fix of a shape mismatch. */
+        NDArray take(String key, Shape expected, float bound, String shapeFix) {
             TensorData data = remaining.remove(key);
             if (data == null) {
                 throw fail(key, "a tensor of shape " + expected, "no such key",
@@ -380,8 +409,7 @@ final class AdapterFiles {
             }
             Shape found = new Shape(data.shape());
             if (!found.equals(expected)) {
-                throw fail(key, "shape " + expected, "shape " + found,
-                        "the adapter was saved for another model or rank; load it on the base it was trained on");
+                throw fail(key, "shape " + expected, "shape " + found, shapeFix);
             }
             float[] values = data.asFloats();
             int bad = TensorData.firstNonFinite(values);

@@ -1,5 +1,6 @@
 package dev.peft4j.core.adapter;
 
+import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,17 @@ public interface BaseParameterSelector extends AdapterConfig {
      */
     default boolean countsAsHead() {
         return false;
+    }
+
+    /**
+     * Refuses a selection that cannot train, with a message naming what was expected, what was found and what to do;
+     * called when the adapter attaches, before the emptiness check. Default: every selection is fine.
+     *
+     * @param modelName the model's name, for messages
+     * @param selected the shapes of the parameters {@link #selects} picked (outside the modules to save)
+     * @param parameters the shapes of all the model's parameters, in model order
+     */
+    default void checkSelection(String modelName, Map<String, Shape> selected, Map<String, Shape> parameters) {
     }
 
     /** No linear layer gets a layer of its own: the selected parameters train where they are. */

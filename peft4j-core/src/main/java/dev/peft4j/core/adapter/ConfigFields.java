@@ -153,6 +153,30 @@ public final class ConfigFields {
         return List.copyOf(out);
     }
 
+    /**
+     * A required JSON list of row indices (integral numbers {@code >= 0} that fit an int), e.g. peft's
+     * {@code token_indices}; duplicates and the range are the config's and the model's to check.
+     */
+    public static List<Integer> indexList(Map<String, Object> json, String key) {
+        Object value = json.get(key);
+        String expected = "a list of non-negative integers (row indices)";
+        if (value == null) {
+            return requireFallback(key, expected, null);
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new FieldException(key, expected, describe(value), FIX);
+        }
+        List<Integer> out = new ArrayList<>(list.size());
+        for (Object item : list) {
+            BigInteger integral = integral(key, item, expected);
+            if (integral.signum() < 0 || integral.bitLength() > 31) {
+                throw new FieldException(key, expected, "an element " + describe(item), FIX);
+            }
+            out.add(integral.intValue());
+        }
+        return List.copyOf(out);
+    }
+
     /** A JSON object, or null when absent. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> object(Map<String, Object> json, String key) {

@@ -1,6 +1,7 @@
 package dev.peft4j.core.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +79,11 @@ final class ConfigSelection {
                 selected.put(name, tensor);
             }
         });
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        model.parameters().forEach((name, tensor) -> shapes.put(name, tensor.getShape()));
+        Map<String, Shape> selectedShapes = new LinkedHashMap<>();
+        selected.forEach((name, tensor) -> selectedShapes.put(name, tensor.getShape()));
+        selector.checkSelection(model.modelName(), selectedShapes, shapes);
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("Method " + config.methodId() + " selected no parameter of "
                     + model.modelName() + " to train (its heads are " + model.headModules() + ", modules to save "

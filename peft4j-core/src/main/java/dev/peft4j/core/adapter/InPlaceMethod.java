@@ -1,5 +1,6 @@
 package dev.peft4j.core.adapter;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 
@@ -15,6 +16,20 @@ public abstract class InPlaceMethod implements AdapterMethod {
     public final AdapterLayer createLayer(AdapterConfig config, LinearSlot slot, LayerContext context) {
         throw new IllegalStateException(id() + " trains base parameters in place and has no per-layer adapter; "
                 + "PeftModel never asks it for one (its config is a BaseParameterSelector)");
+    }
+
+    /**
+     * The hook this method runs in the training loop of one in-place adapter; none by default. {@link PeftModel}
+     * asks this one, not {@link AdapterMethod#trainingHook}, since such an adapter has no layers.
+     *
+     * @param config the adapter's config
+     * @param trained the model's tensors the adapter trains in place, by parameter name (they hold the adapter's
+     *     values while it is active, which it is while it trains)
+     * @param originals their values before any adapter trained them, by parameter name; read only
+     */
+    public TrainingHook trainingHook(AdapterConfig config, Map<String, NDArray> trained,
+            Map<String, float[]> originals) {
+        return TrainingHook.NONE;
     }
 
     @Override

@@ -32,6 +32,11 @@ final class ModulesToSave {
         return live;
     }
 
+    /** The values the tensors had before any adapter trained them, by parameter name (read, never write them). */
+    Map<String, float[]> originals() {
+        return java.util.Collections.unmodifiableMap(original);
+    }
+
     /** Registers an adapter's copy, starting from the original values. */
     void addAdapter(String adapterName) {
         Map<String, float[]> copy = new LinkedHashMap<>();

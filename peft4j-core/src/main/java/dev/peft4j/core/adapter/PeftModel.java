@@ -277,14 +277,35 @@ public final class PeftModel implements AutoCloseable {
     }
 
     /**
+     * How many floats the active adapter trains (what the paper counts): the sizes of {@link #adapterParameters()},
+     * except that a {@link RowSelector}'s parameters count only their trained rows (Textual Inversion's token rows,
+     * not the whole table the trainer updates and resets).
+     */
+    public long adapterParameterCount() {
+        Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
+        Map<String, NDArray> params = adapterParameters();
+        if (adapter == null || params.isEmpty() || !(adapter.config() instanceof RowSelector rows)
+                || adapter.baseCountsAsHead()) {
+            return count(params);
+        }
+        return count(params) - count(adapter.baseParameters().tensors())
+                + SelectedRows.count(rows, adapter.baseParameters().tensors());
+    }
+
+    /**
      * The active adapter's training hook ({@link TrainingHook#NONE} when its method has none, or when nothing trains
      * now): a fresh one per call, so a trainer asks once per run. Its config updates replace the adapter's config
-     * (see {@link #adapterConfig}).
+     * (see {@link #adapterConfig}). An in-place adapter's hook gets the model tensors it trains and their original
+     * values ({@link InPlaceMethod#trainingHook(AdapterConfig, Map, Map)}).
      */
     public TrainingHook trainingHook() {
         Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
         if (adapter == null || !adapter.trainable() || disabled) {
             return TrainingHook.NONE;
+        }
+        if (adapter.baseParameters() != null && adapter.method() instanceof InPlaceMethod inPlace) {
+            return inPlace.trainingHook(adapter.config(), adapter.baseParameters().tensors(),
+                    adapter.baseParameters().originals());
         }
         Map<String, AdapterLayer> layers = new LinkedHashMap<>();
         adapter.slots().forEach(slot -> layers.put(slot.name(), slot.get(adapter.name())));
@@ -345,11 +366,13 @@ public final class PeftModel implements AutoCloseable {
 
     /** peft's one-line report, plus the head on its own line when there is one. */
     public String trainableParametersReport() {
-        long adapterCount = count(adapterParameters());
+        long adapterCount = adapterParameterCount();
         long headCount = count(headParameters());
         Adapter adapter = activeAdapter == null ? null : adapters.get(activeAdapter);
         long inPlace = adapter == null || adapter.baseParameters() == null || adapter.baseCountsAsHead() ? 0
-                : count(adapter.baseParameters().tensors());
+                : adapter.config() instanceof RowSelector rows
+                        ? SelectedRows.count(rows, adapter.baseParameters().tensors())
+                        : count(adapter.baseParameters().tensors());
         long all = count(model.parameters()) + adapterCount - inPlace; // in-place ones are model parameters already
         String line = String.format(java.util.Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
                 adapterCount, all, 100.0 * adapterCount / all);

@@ -195,7 +195,7 @@ public final class Trainer<E> {
                     listeners.forEach(l -> l.onStep(stepEnd));
                     if (stopNow) {
                         TrainResult stopped = new TrainResult(bestEpoch, selection.name(), null, null,
-                                records(history), count(peft.adapterParameters()), count(peft.headParameters()),
+                                records(history), peft.adapterParameterCount(), count(peft.headParameters()),
                                 seconds(start), trainedExamples / seconds(start), true, curve(history));
                         listeners.forEach(l -> l.onTrainEnd(stopped));
                         return stopped;
@@ -236,7 +236,7 @@ public final class Trainer<E> {
             List<TrainResult.EpochRecord> records = records(history);
             Metrics bestVal = records.get(bestEpoch - 1).validation();
             TrainResult result = new TrainResult(bestEpoch, selection.name(), bestVal, testMetrics, records,
-                    count(peft.adapterParameters()), count(peft.headParameters()), wall, trainedExamples / wall,
+                    peft.adapterParameterCount(), count(peft.headParameters()), wall, trainedExamples / wall,
                     false, curve(history));
             listeners.forEach(l -> l.onTrainEnd(result));
             return result;
