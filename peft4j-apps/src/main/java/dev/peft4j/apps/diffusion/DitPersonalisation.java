@@ -138,6 +138,11 @@ public final class DitPersonalisation {
                     + "Fashion-MNIST (vit-fashion-mnist), but " + request.base() + " was pretrained on "
                     + base.dataset().source() + "; personalise a DiT pretrained on Fashion-MNIST");
         }
+        if (request.priorImages() > 0 && request.trainer().batchSize() % 2 != 0) {
+            throw new IllegalArgumentException("With prior images every batch is half shots and half prior images, "
+                    + "so the batch size must be even, found " + request.trainer().batchSize() + "; use "
+                    + (request.trainer().batchSize() + 1));
+        }
         TrainerConfig trainerConfig = request.trainer().toBuilder().optEpochs(1).optSelectionMetric("loss")
                 .optOutputDir(request.outputDir()).build();
         try (RunFolder runFolder = RunFolder.claim(request.outputDir(), trainerConfig.runFolderMode())) {
