@@ -106,6 +106,63 @@ class PersonaliseCommandTest {
         assertTrue(method[2].contains("Invalid value for option '--method': 'dreambooth'"), method[2]);
     }
 
+    /**
+     * The smoke grid through {@code peft4j experiment} on the tiny DiT, each cell {@code personalise} in a child JVM:
+     * the Table VI-like report, the grids it links, the learning rate chosen on validation fidelity.
+     */
+    @Test
+    void theSmokePresetRunsEachCellAsPersonaliseInAChildJvm() throws Exception {
+        Path out = dir.resolve("experiment");
+        String[] result = run("experiment", "--preset", "dit-personalise-smoke", "--model", model.toString(), "-o",
+                out.toString());
+        assertEquals("0", result[0], result[1] + result[2]);
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("| w/o fine-tuning | 0 |"), md);
+        assertTrue(md.contains("| LoLDU r=8 attention | 64 |"), md); // 2 blocks x 4 projections x r = 8
+        assertTrue(md.contains("| LoRA r=4 attention | 2,048 |"), md);
+        assertTrue(md.contains("| DreamBooth (full FT + prior) | 37,297 |"), md);
+        assertTrue(md.contains("| real shots (reference: the ceiling) | - |"), md);
+        Matcher grid = Pattern.compile("\\| LoRA r=4 attention \\| !\\[LoRA r=4 attention]\\((runs/[^)]+)\\)")
+                .matcher(md);
+        assertTrue(grid.find(), md);
+        assertTrue(Files.isRegularFile(out.resolve(grid.group(1))), grid.group(1));
+        JsonNode selection = new ObjectMapper().readTree(out.resolve("lr_selection.json").toFile());
+        assertEquals("subject_fidelity", selection.get(0).get("metric").asText());
+        assertEquals(2, selection.get(0).get("grid").size());
+        JsonNode cell = new ObjectMapper().readTree(out.resolve("cells/LoRA_r_4_attention__ankle-boot__s1.json")
+                .toFile());
+        System.err.printf("dit-personalise-smoke: the LoRA cell trained %.1f s of a %.1f s run on the tiny DiT%n",
+                cell.get("wall_seconds").asDouble(), cell.get("scores").get("total_seconds").asDouble());
+        assertTrue(Files.readString(out.resolve("runs/LoRA_r_4_attention__ankle-boot__s1/train.log"))
+                .contains("concept 9 -> row 9 | method lora"));
+    }
+
+    @Test
+    void aDitCellRunsPersonaliseWithTheGridsSettingsAndTheRowsKnobs() throws Exception {
+        var config = dev.peft4j.apps.experiments.ExperimentConfig.preset("dit-personalise").withModel(model.toString());
+        var dreamBooth = config.methods().get(5).withLearningRates("DreamBooth", 1e-4f, 0f);
+        java.util.List<String> args = new SubprocessCellExecutor(1).arguments(config, dreamBooth, "ankle-boot", 2,
+                Path.of("cell"), Path.of("cell/result.json"));
+        String line = String.join(" ", args);
+        assertTrue(line.startsWith("personalise --model " + model + " --concept 9 --shots 5 --validation-images 200 "
+                + "--max-test 0 --steps 300 --lr 1.0E-4 --batch-size 4 --prior-images 200 --samples 64 "
+                + "--prior-samples 32 --sample-steps 25 --guidance 4.0 --sample-seed 42 --seed 2 "), line);
+        assertTrue(line.contains("--method full --rank 1"), line);
+        java.util.List<String> loldu = new SubprocessCellExecutor(1).arguments(config, config.methods().get(1),
+                "bag", 1, Path.of("cell"), Path.of("cell/result.json"));
+        assertTrue(String.join(" ", loldu).contains("--concept 8 ")
+                && String.join(" ", loldu).contains("--rank 32 --targets to_q,to_k,to_v,to_out.0"), loldu.toString());
+        for (java.util.List<String> cell : java.util.List.of(args, loldu)) {
+            CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(cell.toArray(String[]::new));
+            assertEquals("personalise", parsed.subcommand().commandSpec().name(), "the child's command line parses");
+        }
+        IllegalArgumentException shipped = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> dev.peft4j.apps.experiments.ExperimentConfig
+                        .preset("dit-personalise").ditBase());
+        assertTrue(shipped.getMessage().contains("pass a directory written by 'peft4j pretrain dit'"),
+                shipped.getMessage());
+    }
+
     /** Runs the {@code generate-image} line the command printed and checks its grid. */
     private static void generateAsPrinted(String printed, Path out) throws Exception {
         Matcher next = Pattern.compile("\\./peft4j (generate-image .*)").matcher(printed);
