@@ -31,11 +31,11 @@ public record DitBase(Path dir, DitPretraining.Dataset dataset, List<String> cla
 
     /** Whether {@code dir} is a DiT directory: its {@code config.json} says {@code "model_type": "dit"}. */
     public static boolean isDit(String dir) {
-        Path config = Path.of(dir).resolve(DitConfig.FILE);
         try {
+            Path config = Path.of(dir).resolve(DitConfig.FILE);
             return Files.isRegularFile(config)
                     && "dit".equals(JSON.readTree(config.toFile()).path("model_type").asText());
-        } catch (IOException | RuntimeException e) { // not a DiT directory; loading it names the problem
+        } catch (IOException | RuntimeException e) { // not a DiT directory (or not a path); loading it names the problem
             return false;
         }
     }
