@@ -21,12 +21,17 @@ final class ExperimentCommand implements Callable<Integer> {
         Path config;
 
         @Option(names = "--preset", description = "Built-in grid: minilm-table1, minilm-ablations, minilm-table1-budget, "
-                + "minilm-ablations-budget, bge-table1-budget, vit-mnist, vit-fashion-heldout, smoke, vit-smoke.")
+                + "minilm-ablations-budget, bge-table1-budget, vit-mnist, vit-fashion-heldout, decoder-instruct, "
+                + "dit-personalise, smoke, vit-smoke, decoder-smoke, dit-personalise-smoke.")
         String preset;
     }
 
     @Option(names = {"-o", "--output"}, required = true, description = "Output directory (re-use it to resume).")
     Path output;
+
+    @Option(names = "--model", description = "Run the grid on this model instead of the one it names (e.g. "
+            + "dit-personalise on a directory written by 'peft4j pretrain dit').")
+    String model;
 
     @Option(names = "--workers", defaultValue = "1", description = "Cells run at once, each in its own JVM with"
             + " cores / workers engine threads (default: ${DEFAULT-VALUE}).")
@@ -36,6 +41,9 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ExperimentConfig config = source.config != null ? ExperimentConfig.read(source.config)
                 : ExperimentConfig.preset(source.preset);
+        if (model != null) {
+            config = config.withModel(model);
+        }
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be at least 1, found " + workers);
         }

@@ -36,15 +36,23 @@ final class MethodOptions {
 
     /** The chosen method, or an error listing the registered ids. */
     MethodSpec spec() {
+        MethodSpec spec = specWithoutConfig();
+        spec.toConfig(List.of("classifier")); // an unknown --method-arg or a bad value fails now, not after loading
+        return spec;
+    }
+
+    /**
+     * The chosen method without building its config yet: for a command whose job fills placeholders in first (the
+     * spare row of {@code personalise}) and builds it before loading anything.
+     */
+    MethodSpec specWithoutConfig() {
         if (!AdapterRegistry.defaultRegistry().methods().containsKey(method)) {
             throw new IllegalArgumentException("Invalid value for option '--method': '" + method + "'; accepted: "
                     + AdapterRegistry.defaultRegistry().methods().keySet());
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         methodArgs.forEach((k, v) -> extra.put(k, parseNumber(v)));
-        MethodSpec spec = new MethodSpec(method, rank, alpha, init, targets, trainSigma, extra);
-        spec.toConfig(List.of("classifier")); // an unknown --method-arg or a bad value fails now, not after loading
-        return spec;
+        return new MethodSpec(method, rank, alpha, init, targets, trainSigma, extra);
     }
 
     private static Object parseNumber(String value) {

@@ -50,6 +50,14 @@ final class ResultOptions {
         }
     }
 
+    /** A personalisation run as an experiment cell, with its figures and its concept grid. */
+    void writePersonalisation(String method, String task, long seed,
+            dev.peft4j.apps.diffusion.DitPersonalisation.Report report) throws IOException {
+        if (resultJson != null) {
+            write(CellResult.ofPersonalisation(label.isEmpty() ? method : label, group, task, seed, report));
+        }
+    }
+
     private void write(CellResult cell) throws IOException {
         try {
             Files.createDirectories(resultJson.toAbsolutePath().getParent());

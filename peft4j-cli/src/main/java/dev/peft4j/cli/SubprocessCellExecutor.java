@@ -1,6 +1,7 @@
 package dev.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.apps.diffusion.ConceptTasks;
 import dev.peft4j.apps.experiments.CellExecutor;
 import dev.peft4j.apps.experiments.CellResult;
 import dev.peft4j.apps.experiments.ExperimentConfig;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs each cell as {@code peft4j train ...} in a fresh JVM with this JVM's class path: the peak
+ * Runs each cell as {@code peft4j train ...} ({@code peft4j personalise ...} for a DiT grid) in a fresh JVM with this JVM's class path: the peak
  * memory is the run's own, and a crash or kill costs one cell, which the next run redoes.
  */
 final class SubprocessCellExecutor implements CellExecutor {
@@ -57,6 +58,9 @@ final class SubprocessCellExecutor implements CellExecutor {
     List<String> arguments(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
             Path cellDir, Path result) {
         ExperimentConfig.Defaults d = config.defaults();
+        if (config.isDiffusion()) {
+            return personaliseArguments(config, row, task, seed, cellDir, result);
+        }
         List<String> args = new ArrayList<>();
         if (config.isDecoder()) {
             args.addAll(List.of("train", "--model", config.model(), "--task", task, "--max-length",
@@ -82,9 +86,34 @@ final class SubprocessCellExecutor implements CellExecutor {
         if (row.probeSolver() != FineTuneRequest.ProbeSolver.TRAINER) {
             args.addAll(List.of("--probe-solver", row.probeSolver().name().toLowerCase(java.util.Locale.ROOT)));
         }
+        addMethodArguments(row, args);
+        return args;
+    }
+
+    /** {@code personalise} on the grid's DiT and concept, with the grid's steps and sampling and the row's knobs. */
+    private List<String> personaliseArguments(ExperimentConfig config, ExperimentConfig.MethodRow row, String task,
+            long seed, Path cellDir, Path result) {
+        ExperimentConfig.Defaults d = config.defaults();
+        ExperimentConfig.Personalisation p = d.personalisationOrDefault();
+        List<String> args = new ArrayList<>(List.of("personalise", "--model", config.ditBase().toString(),
+                "--concept", String.valueOf(ConceptTasks.classOf(task)), "--shots", String.valueOf(p.shots()),
+                "--validation-images", String.valueOf(p.validationImages()), "--max-test", String.valueOf(p.maxTest()),
+                "--steps", String.valueOf(p.steps()), "--lr", String.valueOf(row.lrOr(d)), "--batch-size",
+                String.valueOf(d.batchSize()), "--prior-images", String.valueOf(row.priorImagesOrZero()),
+                "--samples", String.valueOf(p.samples()), "--prior-samples", String.valueOf(p.priorSamples()),
+                "--sample-steps", String.valueOf(p.sampleSteps()), "--guidance", String.valueOf(p.guidance()),
+                "--sample-seed", String.valueOf(p.sampleSeed()), "--seed", String.valueOf(seed), "-o",
+                cellDir.toString(), "--overwrite", "--result-json", result.toString(), "--label", row.label(),
+                "--group", row.groupOrMain(), "--threads", String.valueOf(threads), "--method", row.method()));
+        addMethodArguments(row, args);
+        return args;
+    }
+
+    /** The row's method knobs as {@code train} and {@code personalise} read them; none for the row without. */
+    private static void addMethodArguments(ExperimentConfig.MethodRow row, List<String> args) {
         MethodSpec spec = row.methodSpec();
         if (spec == null) { // the row without fine-tuning
-            return args;
+            return;
         }
         args.addAll(List.of("--rank", String.valueOf(spec.rank()), "--targets", String.join(",", spec.targets())));
         if (spec.alpha() != null) {
@@ -99,7 +128,6 @@ final class SubprocessCellExecutor implements CellExecutor {
         for (Map.Entry<String, Object> e : spec.extra().entrySet()) {
             args.addAll(List.of("--method-arg", e.getKey() + "=" + e.getValue()));
         }
-        return args;
     }
 
     private static String javaBinary() {

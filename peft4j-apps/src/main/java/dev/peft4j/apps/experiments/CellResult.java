@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * One finished run of the grid: a method row on a task with a seed. Written as
  * {@code cells/<id>.json} so that a re-run skips it. {@code curve}: every validation pass (the epoch ends, and more
- * where the row asks for a convergence curve).
+ * where the row asks for a convergence curve). {@code images}: a grid of the run's generated images (personalisation),
+ * relative to the experiment's output folder once the runner has recorded the cell (relative to the run's own folder
+ * as the run writes it); null for runs that generate none.
  */
 public record CellResult(String label, String group, String task, long seed, String metric,
         @JsonProperty("score") double score, @JsonProperty("test_accuracy") double testAccuracy,
@@ -16,12 +18,29 @@ public record CellResult(String label, String group, String task, long seed, Str
         @JsonProperty("wall_seconds") double wallSeconds, @JsonProperty("examples_per_second") double examplesPerSecond,
         @JsonProperty("peak_rss_mb") double peakRssMb, @JsonProperty("adapter_bytes") long adapterBytes,
         @JsonProperty("validation") Double validation, @JsonProperty("curve") List<CurvePoint> curve,
-        @JsonProperty("scores") Map<String, Double> scores, @JsonProperty("generations") List<Generation> generations) {
+        @JsonProperty("scores") Map<String, Double> scores, @JsonProperty("generations") List<Generation> generations,
+        @JsonProperty("images") String images) {
 
     public CellResult {
         curve = curve == null ? List.of() : List.copyOf(curve);
         scores = scores == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(scores));
         generations = generations == null ? List.of() : List.copyOf(generations);
+    }
+
+    /** A cell without generated images. */
+    public CellResult(String label, String group, String task, long seed, String metric, double score,
+            double testAccuracy, double testF1, int bestEpoch, long adapterParams, long headParams, double wallSeconds,
+            double examplesPerSecond, double peakRssMb, long adapterBytes, Double validation, List<CurvePoint> curve,
+            Map<String, Double> scores, List<Generation> generations) {
+        this(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams, headParams,
+                wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, scores, generations, null);
+    }
+
+    /** This cell with its image grid at {@code path}. */
+    public CellResult withImages(String path) {
+        return new CellResult(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams,
+                headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, scores,
+                generations, path);
     }
 
     /** One generated response beside its reference (instruction tuning), for the side-by-side tables. */
@@ -44,7 +63,7 @@ public record CellResult(String label, String group, String task, long seed, Str
     public CellResult withGenerations(Map<String, Double> newScores, List<Generation> newGenerations) {
         return new CellResult(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams,
                 headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, newScores,
-                newGenerations);
+                newGenerations, images);
     }
 
     /** The validation score in the cell's metric after {@code step} optimiser steps. */
@@ -104,6 +123,23 @@ public record CellResult(String label, String group, String task, long seed, Str
                 report.result(), saved ? adapterDir : null).withGenerations(report.evaluation().scores(), generations);
     }
 
+    /**
+     * A personalisation run as a cell: the score is the subject fidelity against the real test images, the validation
+     * score the subject fidelity against held-out training images (what a learning-rate grid chooses by), the scores
+     * every figure of {@link dev.peft4j.apps.diffusion.PersonalisationScores}, the wall time the training's, and the
+     * concept grid {@code images} relative to the run's folder.
+     */
+    public static CellResult ofPersonalisation(String label, String group, String task, long seed,
+            dev.peft4j.apps.diffusion.DitPersonalisation.Report report) {
+        dev.peft4j.train.loop.TrainResult r = report.result();
+        return new CellResult(label, group, task, seed, dev.peft4j.apps.diffusion.PersonalisationScores.SUBJECT_FIDELITY,
+                report.concept().subjectFidelity(), Double.NaN, Double.NaN, r == null ? 0 : r.bestEpoch(),
+                report.trainableParameters(), 0, report.trainingSeconds(), r == null ? 0 : r.trainExamplesPerSecond(),
+                RunMeasurements.peakRssMb(), report.adapterBytes(), report.concept().validationFidelity(), List.of(),
+                dev.peft4j.apps.diffusion.PersonalisationScores.of(report), List.of(),
+                dev.peft4j.apps.diffusion.DitPersonalisation.CONCEPT_GRID);
+    }
+
     /** A classification metric, NaN in a run that has none (a language model's has perplexity instead). */
     private static double orNaN(dev.peft4j.train.metrics.Metrics metrics, String name) {
         return metrics.has(name) ? metrics.get(name) : Double.NaN;
@@ -113,6 +149,6 @@ public record CellResult(String label, String group, String task, long seed, Str
     public CellResult relabelled(String newLabel, String newGroup) {
         return new CellResult(newLabel, newGroup, task, seed, metric, score, testAccuracy, testF1, bestEpoch,
                 adapterParams, headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve,
-                scores, generations);
+                scores, generations, images);
     }
 }

@@ -26,8 +26,10 @@ import java.util.Map;
  *
  * @param name a short name for the report
  * @param model pretrained encoder id; for the image tasks a ViT shipped in the jar ({@code vit-fashion-mnist},
- *     {@code vit-fashion-mnist-0to4}) or {@code vit:DIR} (a directory written by {@code peft4j pretrain vit})
- * @param tasks built-in task names: text tasks for an encoder, {@link #VISION_TASKS} for a ViT
+ *     {@code vit-fashion-mnist-0to4}) or {@code vit:DIR} (a directory written by {@code peft4j pretrain vit}); for
+ *     personalisation a DiT: {@code dit:DIR} or a directory written by {@code peft4j pretrain dit}
+ * @param tasks built-in task names: text tasks for an encoder, {@link #VISION_TASKS} for a ViT, concepts
+ *     ({@link #DIFFUSION_TASKS}: Fashion-MNIST classes the DiT held out) for a DiT
  * @param metrics the reported (and best-epoch) metric per task: accuracy, f1, mcc or loss (lower is better); default
  *     accuracy
  * @param seeds at least 3 for medians
@@ -48,8 +50,14 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
         require(methods != null && !methods.isEmpty(), "methods is empty");
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null) : defaults;
-        if (isDecoder(model)) {
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null, null)
+                : defaults;
+        if (isDiffusion(model)) {
+            for (String task : tasks) {
+                require(DIFFUSION_TASKS.contains(task), "task '" + task + "' is not a concept, but model " + model
+                        + " is a DiT; concepts (Fashion-MNIST classes the DiT held out): " + DIFFUSION_TASKS);
+            }
+        } else if (isDecoder(model)) {
             for (String task : tasks) {
                 require(DECODER_TASKS.contains(task), "task '" + task + "' is not an instruction task, but model "
                         + model + " is a decoder; instruction tasks: " + DECODER_TASKS);
@@ -68,6 +76,42 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
     /** The instruction tasks a decoder experiment may run. */
     public static final List<String> DECODER_TASKS = List.of(InstructionSource.WORDNET);
+
+    /** The concepts a DiT personalisation grid may learn (Fashion-MNIST classes by name, e.g. {@code ankle-boot}). */
+    public static final List<String> DIFFUSION_TASKS = dev.peft4j.apps.diffusion.ConceptTasks.IDS;
+
+    /**
+     * The id the shipped pretrained DiT will have; until it ships in the jar, a grid names a directory instead
+     * ({@code --model DIR} on {@code peft4j experiment}).
+     */
+    public static final String SHIPPED_DIT = "dit-fashion-mnist";
+
+    /** Whether the grid personalises a DiT ({@code dit:DIR}, a DiT directory or the shipped id). */
+    public boolean isDiffusion() {
+        return isDiffusion(model);
+    }
+
+    private static boolean isDiffusion(String model) {
+        return model.startsWith("dit:") || SHIPPED_DIT.equals(model) || dev.peft4j.apps.diffusion.DitBase.isDit(model);
+    }
+
+    /**
+     * The DiT directory of a personalisation grid.
+     *
+     * @throws IllegalArgumentException for the shipped id while no DiT ships in the jar
+     */
+    public java.nio.file.Path ditBase() {
+        if (SHIPPED_DIT.equals(model)) {
+            throw new IllegalArgumentException("Model " + SHIPPED_DIT + " is not shipped in this build yet; pass a "
+                    + "directory written by 'peft4j pretrain dit' (peft4j experiment --model DIR)");
+        }
+        return java.nio.file.Path.of(model.startsWith("dit:") ? model.substring("dit:".length()) : model);
+    }
+
+    /** This grid on another model (a preset's on a DiT directory, for example); the tasks are checked again. */
+    public ExperimentConfig withModel(String newModel) {
+        return new ExperimentConfig(name, newModel, tasks, metrics, seeds, defaults, methods, selectionSeed);
+    }
 
     /** Whether the grid instruction-tunes a decoder (the shipped Llama or a Llama directory). */
     public boolean isDecoder() {
@@ -103,9 +147,13 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         return selectionSeed == null ? seeds.get(0) : selectionSeed;
     }
 
-    /** The task's metric: as configured, else a decoder's validation response perplexity, else accuracy. */
+    /**
+     * The task's metric: as configured, else a decoder's validation response perplexity, a DiT's subject fidelity,
+     * else accuracy.
+     */
     public String metricFor(String task) {
-        return metrics.getOrDefault(task, isDecoder() ? InstructionTuningJob.SELECTION_METRIC : "accuracy");
+        return metrics.getOrDefault(task, isDecoder() ? InstructionTuningJob.SELECTION_METRIC
+                : isDiffusion() ? dev.peft4j.apps.diffusion.PersonalisationScores.SUBJECT_FIDELITY : "accuracy");
     }
 
     /** Whether a smaller value of {@code metric} is better (losses and perplexities). */
@@ -116,13 +164,14 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
     /**
      * Training knobs shared by every row; {@code max_length} applies to text, {@code validation} (training images
      * held out to pick the best epoch, default {@value #DEFAULT_VALIDATION}) to images; {@code eval_every}: optimiser
-     * steps between the validation passes of a row with {@code "curve": true} (its convergence curve).
+     * steps between the validation passes of a row with {@code "curve": true} (its convergence curve);
+     * {@code personalisation}: a DiT grid's steps, shots and sampling.
      */
     public record Defaults(@JsonProperty("max_train") int maxTrain, int epochs, @JsonProperty("max_length") int maxLength,
             @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr,
             Integer validation, @JsonProperty("eval_every") Integer evalEvery,
             @JsonProperty("max_eval") Integer maxEval, @JsonProperty("max_new_tokens") Integer maxNewTokens,
-            @JsonProperty("prompt_style") String promptStyle) {
+            @JsonProperty("prompt_style") String promptStyle, Personalisation personalisation) {
 
         public static final int DEFAULT_VALIDATION = 2000;
         public static final int DEFAULT_MAX_EVAL = 100;
@@ -149,9 +198,54 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
             return maxNewTokens == null ? DEFAULT_MAX_NEW_TOKENS : maxNewTokens;
         }
 
+        /** DiT grids: steps, shots and sampling ({@link Personalisation#DEFAULTS} where the config has none). */
+        public Personalisation personalisationOrDefault() {
+            return personalisation == null ? Personalisation.DEFAULTS : personalisation;
+        }
+
         /** Decoder grids: the prompt template ({@code alpaca} or {@code alpaca-short}, the default). */
         public PromptStyle promptStyleOrDefault() {
             return promptStyle == null ? PromptStyle.ALPACA_SHORT : PromptStyle.parse(promptStyle);
+        }
+    }
+
+    /**
+     * A DiT grid's knobs shared by every row (the paper's Table VI setting at this machine's scale); a missing field
+     * takes the {@code peft4j personalise} default.
+     *
+     * @param steps optimiser steps per run (the paper: 1000)
+     * @param shots real training images of the concept to learn from
+     * @param validationImages further training images of the concept, judged to choose learning rates
+     * @param maxTest at most this many of the concept's test images, 0 for all
+     * @param samples generated concept images judged
+     * @param priorSamples generated images per trained class for prior preservation (0: not measured)
+     * @param sampleSteps DDIM steps of every judged sample
+     * @param guidance classifier-free guidance of every judged sample
+     * @param sampleSeed seed of the judged samples, the same for every row, seed and the base
+     */
+    public record Personalisation(Integer steps, Integer shots, @JsonProperty("validation_images") Integer validationImages,
+            @JsonProperty("max_test") Integer maxTest, Integer samples, @JsonProperty("prior_samples") Integer priorSamples,
+            @JsonProperty("sample_steps") Integer sampleSteps, Float guidance, @JsonProperty("sample_seed") Long sampleSeed) {
+
+        /** {@code peft4j personalise}'s defaults. */
+        public static final Personalisation DEFAULTS = new Personalisation(1000, 5, 200, 0, 64, 32, 50, 4f, 42L);
+
+        public Personalisation {
+            steps = steps == null ? 1000 : steps;
+            shots = shots == null ? 5 : shots;
+            validationImages = validationImages == null ? 200 : validationImages;
+            maxTest = maxTest == null ? 0 : maxTest;
+            samples = samples == null ? 64 : samples;
+            priorSamples = priorSamples == null ? 32 : priorSamples;
+            sampleSteps = sampleSteps == null ? 50 : sampleSteps;
+            guidance = guidance == null ? 4f : guidance;
+            sampleSeed = sampleSeed == null ? 42L : sampleSeed;
+            if (steps < 1 || shots < 1 || validationImages < 1 || maxTest < 0 || samples < 2 || priorSamples < 0
+                    || sampleSteps < 1) {
+                throw new IllegalArgumentException("Experiment config: personalisation needs steps, shots, "
+                        + "validation_images and sample_steps >= 1, samples >= 2, max_test and prior_samples >= 0; "
+                        + "found " + this);
+            }
         }
     }
 
@@ -161,13 +255,15 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
      * and {@code head_lr_grid} make the runner choose the row's learning rates per task on validation
      * ({@link ExperimentRunner}); {@code lr} / {@code head_lr} are then ignored for the grid's side. {@code curve}:
      * validate every {@code eval_every} steps too, for the convergence plot; {@code solver}: {@code logistic} fits a
-     * linear probe as a converged logistic regression (text only), {@code trainer} (the default) trains it.
+     * linear probe as a converged logistic regression (text only), {@code trainer} (the default) trains it;
+     * {@code prior_images}: a DiT grid's DreamBooth prior preservation, images of the trained classes generated by the
+     * base and mixed into every batch half and half with the shots (0 or absent: none).
      */
     public record MethodRow(String label, String group, String method, Integer rank, Float alpha, String init,
             List<String> targets, @JsonProperty("train_sigma") Boolean trainSigma, Float lr,
             @JsonProperty("head_lr") Float headLr, Map<String, Object> extra,
             @JsonProperty("lr_grid") List<Float> lrGrid, @JsonProperty("head_lr_grid") List<Float> headLrGrid,
-            Boolean curve, String solver) {
+            Boolean curve, String solver, @JsonProperty("prior_images") Integer priorImages) {
 
         public MethodRow {
             if (label == null || method == null) {
@@ -180,6 +276,10 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
                     throw new IllegalArgumentException("Experiment config: row '" + label + "' has solver logistic,"
                             + " which fits the linear probe only (method " + LinearProbeMethod.ID + "), not " + method);
                 }
+            }
+            if (priorImages != null && priorImages < 0) {
+                throw new IllegalArgumentException("Experiment config: row '" + label + "' has prior_images "
+                        + priorImages + "; use 0 or more (DreamBooth: some hundreds)");
             }
             lrGrid = checkedGrid(label, "lr_grid", lrGrid, false);
             headLrGrid = checkedGrid(label, "head_lr_grid", headLrGrid, true);
@@ -221,7 +321,12 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         /** This row with fixed learning rates and no grid, under {@code newLabel}. */
         public MethodRow withLearningRates(String newLabel, float newLr, float newHeadLr) {
             return new MethodRow(newLabel, group, method, rank, alpha, init, targets, trainSigma, newLr, newHeadLr,
-                    extra, null, null, curve, solver);
+                    extra, null, null, curve, solver, priorImages);
+        }
+
+        /** A DiT grid's prior images: {@code prior_images}, or 0. */
+        public int priorImagesOrZero() {
+            return priorImages == null ? 0 : priorImages;
         }
 
         /** Whether the row records a convergence curve. */
@@ -280,6 +385,7 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
             List<String> head = List.of("classifier");
             return methodSpec().toConfig(head).equals(other.methodSpec().toConfig(head))
                     && probeSolver() == other.probeSolver() && evalEvery(defaults) == other.evalEvery(defaults)
+                    && priorImagesOrZero() == other.priorImagesOrZero()
                     && lrOr(defaults) == other.lrOr(defaults)
                     && headLrOr(defaults) == other.headLrOr(defaults);
         }
@@ -342,5 +448,5 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
 
     public static final List<String> PRESETS = List.of("minilm-table1", "minilm-ablations", "minilm-table1-budget",
             "minilm-ablations-budget", "bge-table1-budget", "vit-mnist", "vit-fashion-heldout", "decoder-instruct", "smoke", "vit-smoke",
-            "decoder-smoke");
+            "decoder-smoke", "dit-personalise", "dit-personalise-smoke");
 }

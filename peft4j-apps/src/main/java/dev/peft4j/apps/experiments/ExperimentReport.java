@@ -142,6 +142,7 @@ public final class ExperimentReport {
         // a decoder grid's cell score is a perplexity; its comparison is the table of generation scores
         List<PairedDifference> paired = config.isDecoder() ? List.of() : pairedDifferences(config, cells);
         String tables = config.isDecoder() ? InstructionReport.markdown(config, cells)
+                : config.isDiffusion() ? PersonalisationReport.markdown(config, cells) + pairedMarkdown(paired)
                 : markdown(config, aggregates) + spreadMarkdown(config, aggregates) + pairedMarkdown(paired);
         AtomicFiles.writeString(outputDir.resolve("results.md"), tables + selectionMarkdown(selections));
         Map<String, Object> json = new LinkedHashMap<>();
@@ -153,6 +154,8 @@ public final class ExperimentReport {
         AtomicFiles.writeString(outputDir.resolve("results.json"), ExperimentRunner.JSON.writeValueAsString(json));
         if (config.isDecoder()) {
             InstructionReport.plots(config, cells, outputDir);
+        } else if (config.isDiffusion()) {
+            PersonalisationReport.plots(config, cells, outputDir);
         } else {
             ExperimentPlots.write(config, aggregates, cells, outputDir);
         }

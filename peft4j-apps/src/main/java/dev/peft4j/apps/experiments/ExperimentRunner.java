@@ -228,8 +228,11 @@ public final class ExperimentRunner {
                 futures.add(pool.submit(() -> {
                     System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d to run: %s on %s, seed %d%n",
                             started.incrementAndGet(), total, cell.row().label(), cell.task(), cell.seed());
-                    CellResult result = executor.run(config, cell.row(), cell.task(), cell.seed(),
-                            outputDir.resolve("runs").resolve(cell.id()));
+                    Path cellDir = outputDir.resolve("runs").resolve(cell.id());
+                    CellResult result = executor.run(config, cell.row(), cell.task(), cell.seed(), cellDir);
+                    if (result.images() != null) { // the run names its grid in its own folder; the report, in ours
+                        result = result.withImages(outputDir.relativize(cellDir.resolve(result.images())).toString());
+                    }
                     record(cell, result, finished, outputDir);
                     if (selections != null) {
                         synchronized (finished) {

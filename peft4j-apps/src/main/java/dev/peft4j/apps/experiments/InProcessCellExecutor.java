@@ -1,5 +1,10 @@
 package dev.peft4j.apps.experiments;
 
+import dev.peft4j.apps.diffusion.ConceptMethod;
+import dev.peft4j.apps.diffusion.ConceptTasks;
+import dev.peft4j.apps.diffusion.DitPersonalisation;
+import dev.peft4j.apps.diffusion.ImageSampling;
+import dev.peft4j.apps.diffusion.PersonalisationMetrics;
 import dev.peft4j.apps.instruct.InstructionSource;
 import dev.peft4j.apps.instruct.InstructionTuningJob;
 import dev.peft4j.apps.instruct.InstructionTuningRequest;
@@ -18,7 +23,8 @@ import java.nio.file.Path;
 
 /**
  * Runs cells in this JVM (tests, notebooks): text tasks through {@link FineTuneJob}, image tasks through
- * {@link VisionAdaptation}, a decoder's instruction tasks through {@link InstructionTuningJob}. Its peak-memory figure is the whole process's so far.
+ * {@link VisionAdaptation}, a decoder's instruction tasks through {@link InstructionTuningJob}, a DiT's concepts
+ * through {@link DitPersonalisation}. Its peak-memory figure is the whole process's so far.
  */
 public final class InProcessCellExecutor implements CellExecutor {
 
@@ -37,6 +43,10 @@ public final class InProcessCellExecutor implements CellExecutor {
                 .optLearningRate(row.lrOr(d)).optHeadLearningRate(row.headLrOr(d)).optSeed(seed)
                 .optSelectionMetric(metric).optOutputDir(cellDir).optEvalEvery(row.evalEvery(d))
                 .optOverwrite(true).build(); // a cell without a result restarts from scratch
+        if (config.isDiffusion()) {
+            return CellResult.ofPersonalisation(row.label(), row.groupOrMain(), task, seed,
+                    DitPersonalisation.run(personalisation(config, row, task, trainer, cellDir), cache));
+        }
         Path adapterDir = cellDir.resolve("adapter");
         if (config.isDecoder()) {
             InstructionTuningJob.Report report = InstructionTuningJob.run(new InstructionTuningRequest(config.model(),
@@ -54,5 +64,16 @@ public final class InProcessCellExecutor implements CellExecutor {
                     SaveMode.COMPACT, row.probeSolver()), cache).result();
         }
         return CellResult.of(row.label(), row.groupOrMain(), task, seed, metric, r, adapterDir);
+    }
+
+    /** A DiT grid's cell as a personalisation run; no warm-up, as {@code peft4j personalise} runs it. */
+    static DitPersonalisation.Request personalisation(ExperimentConfig config, ExperimentConfig.MethodRow row,
+            String task, TrainerConfig trainer, Path cellDir) {
+        ExperimentConfig.Personalisation p = config.defaults().personalisationOrDefault();
+        return new DitPersonalisation.Request(config.ditBase(), ConceptTasks.classOf(task),
+                new DitPersonalisation.Data(p.shots(), p.validationImages(), p.maxTest()),
+                new ConceptMethod(row.methodSpec()), p.steps(), row.priorImagesOrZero(),
+                trainer.toBuilder().optWarmupRatio(0f).build(), new PersonalisationMetrics.Evaluation(p.samples(),
+                        p.priorSamples(), new ImageSampling(p.sampleSteps(), p.guidance()), p.sampleSeed()), cellDir);
     }
 }
