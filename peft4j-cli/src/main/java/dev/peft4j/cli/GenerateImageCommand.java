@@ -2,11 +2,13 @@ package dev.peft4j.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.peft4j.apps.vision.DitBase;
+import dev.peft4j.apps.vision.DitPretraining;
 import dev.peft4j.apps.vision.DitTrainingData;
 import dev.peft4j.core.adapter.LoadOptions;
 import dev.peft4j.core.adapter.PeftModel;
+import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.dit.DitModel;
+import dev.peft4j.models.dit.PretrainedDit;
 import dev.peft4j.train.diffusion.DdimSampler;
 import dev.peft4j.train.diffusion.ImageGrid;
 import dev.peft4j.train.diffusion.NoisePredictor;
@@ -76,9 +78,9 @@ final class GenerateImageCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--columns must be >= 1, found " + columns);
         }
         DdimSampler sampler = new DdimSampler(NoiseSchedule.ddpmLinear(), steps); // checks --steps first
-        try (NDManager manager = NDManager.newBaseManager(); DitBase base = DitBase.open(model, manager)) {
-            DitModel dit = base.model();
-            List<String> names = base.classNames();
+        Path dir = PretrainedDit.resolve(model, ArtifactCache.defaultCache().root());
+        try (NDManager manager = NDManager.newBaseManager(); DitModel dit = DitModel.load(dir, manager)) {
+            List<String> names = DitPretraining.classNames(dir, dit.config().numClasses());
             if (label < 0 || label >= names.size()) {
                 throw new IllegalArgumentException("Class " + label + " is not in this DiT's class table, which has "
                         + names.size() + " classes: " + table(names) + " (label " + dit.nullClass()

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 /** The {@code peft4j} command: one subcommand per verb. */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
         description = "Parameter-efficient fine-tuning (LoLDU and friends) on the JVM.",
-        subcommands = {TrainCommand.class, PretrainCommand.class, GenerateCommand.class, GenerateImageCommand.class, PersonaliseCommand.class, ServeCommand.class, EvalCommand.class,
+        subcommands = {TrainCommand.class, PretrainCommand.class, GenerateCommand.class, GenerateImageCommand.class, PersonaliseCommand.class, EvalDitCommand.class, ServeCommand.class, EvalCommand.class,
                 InspectCommand.class, ExportCommand.class, MergeCommand.class, ExperimentCommand.class, BenchCommand.class, SparkTrainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Peft4jCommand implements Callable<Integer> {

@@ -6,6 +6,7 @@ import dev.peft4j.apps.diffusion.DitPersonalisation;
 import dev.peft4j.apps.diffusion.ImageSampling;
 import dev.peft4j.apps.diffusion.PersonalisationMetrics;
 import dev.peft4j.hub.ArtifactCache;
+import dev.peft4j.models.dit.PretrainedDit;
 import dev.peft4j.train.loop.TrainerConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -25,9 +26,9 @@ import picocli.CommandLine.Option;
 final class PersonaliseCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true,
-            description = "A DiT directory written by 'peft4j pretrain dit' (its pretrain_result.json names the "
-                    + "held-out classes and their spare rows).")
-    Path model;
+            description = "The shipped DiT (dit-fashion-mnist) or a DiT directory written by 'peft4j pretrain dit' (its "
+                    + "pretrain_result.json names the held-out classes and their spare rows).")
+    String model;
 
     @Option(names = "--concept", required = true,
             description = "The held-out class to learn, by its original Fashion-MNIST label (e.g. 9, ankle boot).")
@@ -117,7 +118,8 @@ final class PersonaliseCommand implements Callable<Integer> {
         OptionChecks.positive("--lr", learningRate);
         OptionChecks.nonNegative("--weight-decay", weightDecay);
         OptionChecks.fraction("--warmup", warmup);
-        OptionChecks.separateFolders("-o", output, "--model", model);
+        Path base = PretrainedDit.resolve(model, ArtifactCache.defaultCache().root());
+        OptionChecks.separateFolders("-o", output, "--model", base);
         resultOptions.checkWritable();
         ConceptMethod method = new ConceptMethod(ConceptMethod.NONE.equals(methodOptions.method) ? null
                 : methodOptions.specWithoutConfig());
@@ -126,7 +128,7 @@ final class PersonaliseCommand implements Callable<Integer> {
                 .optOverwrite(overwrite).optProgress(true).build();
         PersonalisationMetrics.Evaluation evaluation = new PersonalisationMetrics.Evaluation(samples, priorSamples,
                 new ImageSampling(sampleSteps, guidance), sampleSeed);
-        DitPersonalisation.Report report = DitPersonalisation.run(new DitPersonalisation.Request(model, concept,
+        DitPersonalisation.Report report = DitPersonalisation.run(new DitPersonalisation.Request(base, concept,
                 new DitPersonalisation.Data(shots, validationImages, maxTest), method, steps, priorImages, trainer,
                 evaluation, output), ArtifactCache.defaultCache());
         PersonalisationPrinter.print(report, System.out);

@@ -173,7 +173,7 @@ class DitCommandsTest {
         String[] missing = run("generate-image", "--model", dir.resolve("absent").toString(), "--class", "1", "-o",
                 dir.resolve("absent.png").toString());
         assertEquals("1", missing[0]);
-        assertTrue(missing[2].contains("is neither a shipped DiT ([dit-fashion-mnist]) nor a directory"), missing[2]);
+        assertTrue(missing[2].contains("is neither a shipped DiT [dit-fashion-mnist] nor a directory"), missing[2]);
         assertTrue(help("pretrain", "dit", "--help").contains("--hold-out"));
     }
 

@@ -28,7 +28,7 @@ class Peft4jCommandTest {
     @Test
     void everyCommandHasHelp() {
         for (String command : new String[] {"train", "eval", "inspect", "export", "merge", "experiment", "generate", "serve",
-                "spark-train", "generate-image", "personalise"}) {
+                "spark-train", "generate-image", "personalise", "eval-dit"}) {
             String[] result = run(command, "--help");
             assertEquals("0", result[0], command);
             assertTrue(result[1].contains("Usage: peft4j " + command), result[1]);

@@ -121,6 +121,7 @@ class PersonaliseCommandTest {
         assertTrue(md.contains("| LoLDU r=8 attention | 64 |"), md); // 2 blocks x 4 projections x r = 8
         assertTrue(md.contains("| LoRA r=4 attention | 2,048 |"), md);
         assertTrue(md.contains("| DreamBooth (full FT + prior) | 37,297 |"), md);
+        assertTrue(md.contains("| Textual Inversion (spare row only) | 32 |"), md); // the spare row, hidden 32
         assertTrue(md.contains("| real shots (reference: the ceiling) | - |"), md);
         Matcher grid = Pattern.compile("\\| LoRA r=4 attention \\| !\\[LoRA r=4 attention]\\((runs/[^)]+)\\)")
                 .matcher(md);
@@ -156,11 +157,9 @@ class PersonaliseCommandTest {
             CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(cell.toArray(String[]::new));
             assertEquals("personalise", parsed.subcommand().commandSpec().name(), "the child's command line parses");
         }
-        IllegalArgumentException shipped = org.junit.jupiter.api.Assertions.assertThrows(
-                IllegalArgumentException.class, () -> dev.peft4j.apps.experiments.ExperimentConfig
-                        .preset("dit-personalise").ditBase());
-        assertTrue(shipped.getMessage().contains("pass a directory written by 'peft4j pretrain dit'"),
-                shipped.getMessage());
+        Path shipped = dev.peft4j.apps.experiments.ExperimentConfig.preset("dit-personalise").ditBase();
+        assertTrue(java.nio.file.Files.isRegularFile(shipped.resolve("pretrain_result.json")),
+                "the shipped DiT resolves to a directory with its record: " + shipped);
     }
 
     /** Runs the {@code generate-image} line the command printed and checks its grid. */

@@ -1,5 +1,6 @@
 package dev.peft4j.apps.diffusion;
 
+import dev.peft4j.apps.vision.VitJudge;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

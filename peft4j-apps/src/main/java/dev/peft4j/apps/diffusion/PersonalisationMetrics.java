@@ -1,5 +1,6 @@
 package dev.peft4j.apps.diffusion;
 
+import dev.peft4j.apps.vision.VitJudge;
 import dev.peft4j.train.diffusion.NoisePredictor;
 import dev.peft4j.train.vision.ImageExample;
 import java.util.List;

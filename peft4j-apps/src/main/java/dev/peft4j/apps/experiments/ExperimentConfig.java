@@ -4,12 +4,15 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.apps.diffusion.ConceptMethod;
 import dev.peft4j.apps.instruct.InstructionSource;
 import dev.peft4j.apps.instruct.InstructionTuningJob;
 import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.MethodSpec;
 import dev.peft4j.apps.vision.VisionAdaptation;
 import dev.peft4j.core.method.probe.LinearProbeMethod;
+import dev.peft4j.hub.ArtifactCache;
+import dev.peft4j.models.dit.PretrainedDit;
 import dev.peft4j.models.llama.PretrainedLlama;
 import dev.peft4j.models.vit.PretrainedVit;
 import dev.peft4j.train.instruct.PromptStyle;
@@ -84,7 +87,7 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
      * The id the shipped pretrained DiT will have; until it ships in the jar, a grid names a directory instead
      * ({@code --model DIR} on {@code peft4j experiment}).
      */
-    public static final String SHIPPED_DIT = "dit-fashion-mnist";
+    public static final String SHIPPED_DIT = PretrainedDit.Checkpoint.FASHION_MNIST.id();
 
     /** Whether the grid personalises a DiT ({@code dit:DIR}, a DiT directory or the shipped id). */
     public boolean isDiffusion() {
@@ -96,16 +99,17 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
     }
 
     /**
-     * The DiT directory of a personalisation grid.
+     * The DiT directory of a personalisation grid: the shipped model's copy in the artifact cache, or the directory.
      *
-     * @throws IllegalArgumentException for the shipped id while no DiT ships in the jar
+     * @throws java.io.UncheckedIOException if the shipped model cannot be copied out of the jar
      */
-    public java.nio.file.Path ditBase() {
-        if (SHIPPED_DIT.equals(model)) {
-            throw new IllegalArgumentException("Model " + SHIPPED_DIT + " is not shipped in this build yet; pass a "
-                    + "directory written by 'peft4j pretrain dit' (peft4j experiment --model DIR)");
+    public Path ditBase() {
+        String dir = model.startsWith("dit:") ? model.substring("dit:".length()) : model;
+        try {
+            return PretrainedDit.resolve(dir, ArtifactCache.defaultCache().root());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        return java.nio.file.Path.of(model.startsWith("dit:") ? model.substring("dit:".length()) : model);
     }
 
     /** This grid on another model (a preset's on a DiT directory, for example); the tasks are checked again. */
@@ -382,12 +386,20 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
             if (hasGrid() || other.hasGrid()) {
                 return false; // a grid row's rates are chosen per task: no fixed row stands in for it
             }
-            List<String> head = List.of("classifier");
-            return methodSpec().toConfig(head).equals(other.methodSpec().toConfig(head))
+            return comparableConfig(methodSpec()).equals(comparableConfig(other.methodSpec()))
                     && probeSolver() == other.probeSolver() && evalEvery(defaults) == other.evalEvery(defaults)
                     && priorImagesOrZero() == other.priorImagesOrZero()
                     && lrOr(defaults) == other.lrOr(defaults)
                     && headLrOr(defaults) == other.headLrOr(defaults);
+        }
+
+        /**
+         * The config a row's spec builds, for comparing rows: a personalisation row's spare-row placeholder stands
+         * for the same row in every row of one task, so row 0 serves for both sides.
+         */
+        private static dev.peft4j.core.adapter.AdapterConfig comparableConfig(MethodSpec spec) {
+            boolean placeholder = spec.extra() != null && spec.extra().containsValue(ConceptMethod.SPARE_ROW);
+            return placeholder ? new ConceptMethod(spec).toConfig(0) : spec.toConfig(List.of("classifier"));
         }
 
         public float lrOr(Defaults defaults) {

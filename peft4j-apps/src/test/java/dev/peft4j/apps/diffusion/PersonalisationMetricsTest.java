@@ -1,5 +1,6 @@
 package dev.peft4j.apps.diffusion;
 
+import dev.peft4j.apps.vision.VitJudge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

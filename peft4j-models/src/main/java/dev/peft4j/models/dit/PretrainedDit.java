@@ -79,6 +79,50 @@ public final class PretrainedDit {
         return dir;
     }
 
+    /**
+     * A directory holding the checkpoint's files, {@code root/shipped/<id>}, copied there the first time (into a
+     * temporary sibling, then moved, so that a killed copy leaves nothing half-written): code that takes a DiT
+     * directory (personalisation, its child JVMs) takes the shipped model through this.
+     */
+    public static Path directory(Checkpoint checkpoint, Path root) throws IOException {
+        Path dir = root.resolve("shipped").resolve(checkpoint.id());
+        if (FILES.stream().allMatch(name -> Files.isRegularFile(dir.resolve(name)))) {
+            return dir;
+        }
+        Files.createDirectories(dir.getParent());
+        Path partial = Files.createTempDirectory(dir.getParent(), checkpoint.id() + ".partial-");
+        copyTo(checkpoint, partial);
+        if (Files.exists(dir)) { // an earlier layout or a copy that lost a file: replaced whole
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(dir);
+        }
+        Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        return dir;
+    }
+
+    /**
+     * The shipped id or the directory, whichever {@code idOrDirectory} names: a shipped id resolves to
+     * {@link #directory(Checkpoint, Path)} under {@code root}.
+     *
+     * @throws IOException if it is neither, naming the shipped ids
+     */
+    public static Path resolve(String idOrDirectory, Path root) throws IOException {
+        Checkpoint checkpoint = Checkpoint.byId(idOrDirectory);
+        if (checkpoint != null) {
+            return directory(checkpoint, root);
+        }
+        Path dir = Path.of(idOrDirectory);
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("DiT " + idOrDirectory + " is neither a shipped DiT " + Checkpoint.ids()
+                    + " nor a directory; pass one of those ids or a directory written by 'peft4j pretrain dit'");
+        }
+        return dir;
+    }
+
     /** The shipped model, named by its id (an adapter's {@code base_model_name_or_path}). */
     public static DitModel load(Checkpoint checkpoint, NDManager parent) throws IOException {
         Path dir = Files.createTempDirectory("peft4j-dit-");

@@ -1,4 +1,4 @@
-package dev.peft4j.apps.diffusion;
+package dev.peft4j.apps.vision;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +13,7 @@ import java.util.List;
  * reads, as {@code FrechetVitDistance} takes it; the DINO / CLIP-I analogue) and the class its head predicts, from
  * one inference forward.
  */
-final class VitJudge {
+public final class VitJudge {
 
     private static final int BATCH = 256;
 
@@ -21,16 +21,16 @@ final class VitJudge {
     private final Normalization normalization;
 
     /** @param normalization the one the ViT was trained with */
-    VitJudge(VitModel vit, Normalization normalization) {
+    public VitJudge(VitModel vit, Normalization normalization) {
         this.vit = vit;
         this.normalization = normalization;
     }
 
     /** Class-token features [n][hidden] and predicted labels [n]. */
-    record Verdict(double[][] features, int[] predicted) {
+    public record Verdict(double[][] features, int[] predicted) {
     }
 
-    Verdict judge(List<ImageExample> images) {
+    public Verdict judge(List<ImageExample> images) {
         int side = vit.config().imageSize();
         int size = side * side;
         int hidden = vit.config().hiddenSize();
