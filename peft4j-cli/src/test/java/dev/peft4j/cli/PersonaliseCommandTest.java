@@ -147,7 +147,7 @@ class PersonaliseCommandTest {
         String line = String.join(" ", args);
         assertTrue(line.startsWith("personalise --model " + model + " --concept 9 --shots 5 --validation-images 200 "
                 + "--max-test 0 --steps 300 --lr 1.0E-4 --batch-size 4 --prior-images 200 --samples 64 "
-                + "--prior-samples 32 --sample-steps 25 --guidance 4.0 --sample-seed 42 --seed 2 "), line);
+                + "--prior-samples 32 --sample-steps 25 --guidance 1.0 --sample-seed 42 --seed 2 "), line);
         assertTrue(line.contains("--method full --rank 1"), line);
         java.util.List<String> loldu = new SubprocessCellExecutor(1).arguments(config, config.methods().get(1),
                 "bag", 1, Path.of("cell"), Path.of("cell/result.json"));

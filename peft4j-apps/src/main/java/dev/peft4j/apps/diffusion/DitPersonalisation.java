@@ -172,7 +172,7 @@ public final class DitPersonalisation {
                 if (!request.method().baseOnly()) {
                     PeftModel peft = Peft.wrap(dit, request.method().toConfig(spare));
                     System.err.println(peft.trainableParametersReport());
-                    trainable = peft.adapterParameters().values().stream().mapToLong(t -> t.getShape().size()).sum();
+                    trainable = peft.adapterParameterCount();
                     Trainer<ImageExample> trainer = new Trainer<>(new DiffusionObjective(dit, peft,
                             NoiseSchedule.ddpmLinear(), LABEL_DROPOUT), trainerConfig);
                     initialLoss = trainer.evaluate(concept.validation()).loss();

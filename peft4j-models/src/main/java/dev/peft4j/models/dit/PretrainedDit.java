@@ -80,27 +80,32 @@ public final class PretrainedDit {
     }
 
     /**
-     * A directory holding the checkpoint's files, {@code root/shipped/<id>}, copied there the first time (into a
-     * temporary sibling, then moved, so that a killed copy leaves nothing half-written): code that takes a DiT
-     * directory (personalisation, its child JVMs) takes the shipped model through this.
+     * A directory holding the checkpoint's files, {@code root/shipped/<id>}, copied there the first time into a
+     * temporary sibling and then moved, so that a killed copy leaves nothing half-written and processes that start
+     * together (an experiment's child JVMs) never read a partial copy: code that takes a DiT directory
+     * (personalisation, its child JVMs) takes the shipped model through this.
+     *
+     * @throws IOException if the jar lacks a file, or the directory exists without all of them (naming it)
      */
     public static Path directory(Checkpoint checkpoint, Path root) throws IOException {
         Path dir = root.resolve("shipped").resolve(checkpoint.id());
-        if (FILES.stream().allMatch(name -> Files.isRegularFile(dir.resolve(name)))) {
-            return dir;
-        }
-        Files.createDirectories(dir.getParent());
-        Path partial = Files.createTempDirectory(dir.getParent(), checkpoint.id() + ".partial-");
-        copyTo(checkpoint, partial);
-        if (Files.exists(dir)) { // an earlier layout or a copy that lost a file: replaced whole
-            try (var files = Files.list(dir)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
+        if (!Files.exists(dir)) {
+            Files.createDirectories(dir.getParent());
+            Path partial = Files.createTempDirectory(dir.getParent(), checkpoint.id() + ".partial-");
+            try {
+                copyTo(checkpoint, partial);
+                Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                deleteCopies(partial);
+                if (!Files.exists(dir)) {
+                    throw e;
+                } // else another process moved its copy first, which serves as well
             }
-            Files.delete(dir);
         }
-        Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        if (!FILES.stream().allMatch(name -> Files.isRegularFile(dir.resolve(name)))) {
+            throw new IOException(dir + " lacks some of " + FILES + " of the shipped " + checkpoint.id()
+                    + "; delete that directory and it is copied again from the jar");
+        }
         return dir;
     }
 
@@ -130,10 +135,14 @@ public final class PretrainedDit {
             return DitModel.load(copyTo(checkpoint, dir), parent).identifiedAs(checkpoint.id());
         } finally {
             // the tensors were copied into NDArrays, so the mapped file may go (Linux keeps a live mapping valid)
-            for (String name : FILES) {
-                Files.deleteIfExists(dir.resolve(name));
-            }
-            Files.deleteIfExists(dir);
+            deleteCopies(dir);
         }
+    }
+
+    private static void deleteCopies(Path dir) throws IOException {
+        for (String name : FILES) {
+            Files.deleteIfExists(dir.resolve(name));
+        }
+        Files.deleteIfExists(dir);
     }
 }
