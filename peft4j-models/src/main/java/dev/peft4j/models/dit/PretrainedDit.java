@@ -1,8 +1,8 @@
 package dev.peft4j.models.dit;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.models.io.ShippedFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -65,18 +65,7 @@ public final class PretrainedDit {
      * @throws IOException if the jar lacks a file, naming it
      */
     public static Path copyTo(Checkpoint checkpoint, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        for (String name : FILES) {
-            try (InputStream in = PretrainedDit.class.getResourceAsStream(checkpoint.resourceDir() + name)) {
-                if (in == null) {
-                    throw new IOException("The class path lacks " + checkpoint.resourceDir() + name
-                            + "; the peft4j-models jar is incomplete: rebuild it, or pass a directory written by"
-                            + " 'peft4j pretrain dit'");
-                }
-                Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return dir;
+        return ShippedFiles.copy(checkpoint.resourceDir(), FILES, "pretrain dit", dir);
     }
 
     /**
@@ -134,15 +123,11 @@ public final class PretrainedDit {
         try {
             return DitModel.load(copyTo(checkpoint, dir), parent).identifiedAs(checkpoint.id());
         } finally {
-            // the tensors were copied into NDArrays, so the mapped file may go (Linux keeps a live mapping valid)
             deleteCopies(dir);
         }
     }
 
     private static void deleteCopies(Path dir) throws IOException {
-        for (String name : FILES) {
-            Files.deleteIfExists(dir.resolve(name));
-        }
-        Files.deleteIfExists(dir);
+        ShippedFiles.delete(dir, FILES);
     }
 }

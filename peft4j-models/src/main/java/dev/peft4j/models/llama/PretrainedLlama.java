@@ -2,11 +2,10 @@ package dev.peft4j.models.llama;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.models.io.ShippedFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -65,10 +64,7 @@ public final class PretrainedLlama {
             loaded.model().identifiedAs(ID); // not the temporary copy's directory
             return loaded;
         } finally {
-            for (String name : FILES) { // loaded into tensors and the tokenizer: the copies may go
-                Files.deleteIfExists(dir.resolve(name));
-            }
-            Files.deleteIfExists(dir);
+            ShippedFiles.delete(dir, FILES); // loaded into tensors and the tokenizer: the copies may go
         }
     }
 
@@ -88,16 +84,6 @@ public final class PretrainedLlama {
 
     /** Copies the shipped model's files from the class path into {@code dir} and returns {@code dir}. */
     public static Path copyTo(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        for (String name : FILES) {
-            try (InputStream in = PretrainedLlama.class.getResourceAsStream(RESOURCE_DIR + name)) {
-                if (in == null) {
-                    throw new IOException("The class path lacks " + RESOURCE_DIR + name + "; the peft4j-models jar"
-                            + " is incomplete: rebuild it, or pass a directory written by 'peft4j pretrain lm'");
-                }
-                Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return dir;
+        return ShippedFiles.copy(RESOURCE_DIR, FILES, "pretrain lm", dir);
     }
 }

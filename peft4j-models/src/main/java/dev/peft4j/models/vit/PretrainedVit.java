@@ -1,11 +1,10 @@
 package dev.peft4j.models.vit;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.models.io.ShippedFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -85,18 +84,7 @@ public final class PretrainedVit {
      * @throws IOException if the jar lacks a file, naming it
      */
     public static Path copyTo(Checkpoint checkpoint, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        for (String name : FILES) {
-            try (InputStream in = PretrainedVit.class.getResourceAsStream(checkpoint.resourceDir() + name)) {
-                if (in == null) {
-                    throw new IOException("The class path lacks " + checkpoint.resourceDir() + name
-                            + "; the peft4j-models jar is incomplete: rebuild it, or pass a directory written by"
-                            + " 'peft4j pretrain vit'");
-                }
-                Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return dir;
+        return ShippedFiles.copy(checkpoint.resourceDir(), FILES, "pretrain vit", dir);
     }
 
     /** The pretrained model with its Fashion-MNIST head. */
@@ -122,10 +110,6 @@ public final class PretrainedVit {
     }
 
     private static void deleteCopies(Path dir) throws IOException {
-        // the tensors were copied into NDArrays, so the mapped file may go (Linux keeps a live mapping valid)
-        for (String name : FILES) {
-            Files.deleteIfExists(dir.resolve(name));
-        }
-        Files.deleteIfExists(dir);
+        ShippedFiles.delete(dir, FILES);
     }
 }

@@ -76,6 +76,11 @@ class DecoderFineTuneTest {
         if (method.equals("fourierft")) {
             json.put("n_frequency", 64);
         }
+        if (method.equals("trainable_tokens")) { // peft's use on a decoder: some rows of the token embeddings
+            json.put("target_modules", List.of("embed_tokens"));
+            json.put("token_indices", java.util.stream.IntStream.range(0, CONFIG.vocabSize()).filter(t -> t % 2 == 0)
+                    .boxed().toList()); // every other token, so the copied tokens of the data include trained rows
+        }
         return AdapterRegistry.defaultRegistry().byId(method).configFromJson(json);
     }
 
