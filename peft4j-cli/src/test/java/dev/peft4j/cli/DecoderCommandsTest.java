@@ -8,17 +8,11 @@ import dev.peft4j.apps.lm.BpeTrainer;
 import dev.peft4j.apps.lm.TokenizerJson;
 import dev.peft4j.models.llama.LlamaConfig;
 import dev.peft4j.models.llama.LlamaModel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code generate} and {@code inspect} on a Llama directory as a user has one (a tiny random model, a real BPE). */
 class DecoderCommandsTest {
@@ -39,20 +33,8 @@ class DecoderCommandsTest {
         }
     }
 
-    /** exit code, stdout (commands print there directly), picocli's err. */
     private static String[] run(String... args) {
-        CommandLine cli = Peft4jCommand.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = cli.execute(args);
-            return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString()};
-        } finally {
-            System.setOut(saved);
-        }
+        return CliRun.run(args);
     }
 
     @Test

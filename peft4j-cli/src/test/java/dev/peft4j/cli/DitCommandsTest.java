@@ -200,19 +200,7 @@ class DitCommandsTest {
         return out.toString();
     }
 
-    /** exit code, stdout (commands print there directly), picocli's err. */
     private static String[] run(String... args) {
-        CommandLine cli = Peft4jCommand.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = cli.execute(args);
-            return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString()};
-        } finally {
-            System.setOut(saved);
-        }
+        return CliRun.run(args);
     }
 }
