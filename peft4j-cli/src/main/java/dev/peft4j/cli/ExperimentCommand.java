@@ -2,7 +2,10 @@ package dev.peft4j.cli;
 
 import dev.peft4j.apps.experiments.ExperimentConfig;
 import dev.peft4j.apps.experiments.ExperimentRunner;
+import dev.peft4j.apps.experiments.ExperimentScope;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -37,6 +40,18 @@ final class ExperimentCommand implements Callable<Integer> {
             + " cores / workers engine threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--task", split = ",", description = "Train only these tasks (repeat or comma-separate); the "
+            + "report still covers every finished cell in the output directory.")
+    List<String> tasks = List.of();
+
+    @Option(names = "--row", description = "Train only this row: its label or the label's start up to a space, e.g. "
+            + "--row LoLDU --row LoRA (repeat for more).")
+    List<String> rows = List.of();
+
+    @Option(names = "--report-only", description = "Train nothing: rewrite results.md, results.json and the plots "
+            + "from the finished cells.")
+    boolean reportOnly;
+
     @Override
     public Integer call() throws Exception {
         ExperimentConfig config = source.config != null ? ExperimentConfig.read(source.config)
@@ -49,7 +64,8 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         // one engine thread per core in all: two workers with one thread each beat one with two on a loaded machine
         int threadsPerCell = workers == 1 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
-        new ExperimentRunner(new SubprocessCellExecutor(threadsPerCell), workers).run(config, output);
+        ExperimentScope scope = new ExperimentScope(Set.copyOf(tasks), rows, reportOnly);
+        new ExperimentRunner(new SubprocessCellExecutor(threadsPerCell), workers).run(config, output, scope);
         System.out.println(java.nio.file.Files.readString(output.resolve("results.md")));
         System.out.println("wrote " + output.resolve("results.md") + ", results.json and PNG plots");
         return 0;

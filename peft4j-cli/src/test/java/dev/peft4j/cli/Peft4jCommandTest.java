@@ -165,6 +165,20 @@ class Peft4jCommandTest {
     }
 
     @Test
+    void anExperimentSliceNamingARowOrTaskTheGridLacksIsRefusedBeforeAnythingRuns(@TempDir Path tmp) {
+        String[] row = run("experiment", "--preset", "minilm-table1-budget", "--row", "LoRA r=16", "-o",
+                tmp.toString());
+        assertEquals("1", row[0]);
+        assertTrue(row[2].contains("Row 'LoRA r=16' names no row of experiment") && row[2].contains("LoRA r=8 q,v"),
+                row[2]);
+        String[] task = run("experiment", "--preset", "minilm-table1-budget", "--task", "spam,imdb", "-o",
+                tmp.toString());
+        assertEquals("1", task[0]);
+        assertTrue(task[2].contains("Task 'imdb' is not in experiment"), task[2]);
+        assertFalse(Files.exists(tmp.resolve("cells")), "nothing was started");
+    }
+
+    @Test
     void anImageCellRunsTrainOnTheVitWithEveryKnobOfItsRow() throws Exception {
         var config = dev.peft4j.apps.experiments.ExperimentConfig.preset("vit-smoke");
         var row = config.methods().get(2); // r=4, all-linear

@@ -74,15 +74,27 @@ public final class ExperimentRunner {
     }
 
     public List<CellResult> run(ExperimentConfig config, Path outputDir) throws IOException {
+        return run(config, outputDir, ExperimentScope.ALL);
+    }
+
+    /**
+     * Trains the cells in {@code scope} not finished before; the report covers every finished cell of {@code config},
+     * and names the rows and tasks still short of seeds.
+     */
+    public List<CellResult> run(ExperimentConfig config, Path outputDir, ExperimentScope scope) throws IOException {
+        scope.checkAgainst(config);
         Path cellsDir = Files.createDirectories(outputDir.resolve("cells"));
         Map<Cell, CellResult> finished = new LinkedHashMap<>();
-        List<LrSelection> selections = selectLearningRates(config, cellsDir, finished, outputDir);
+        List<LrSelection> selections = selectLearningRates(config, cellsDir, finished, outputDir, scope);
         List<Cell> cells = new ArrayList<>();
         for (ExperimentConfig.MethodRow row : config.methods()) {
             for (String task : config.tasks()) {
                 ExperimentConfig.MethodRow runRow = row;
                 if (row.hasGrid()) {
                     LrSelection choice = find(selections, row.label(), task);
+                    if (choice == null) { // its grid is not finished (outside the scope): no seeds to run yet
+                        continue;
+                    }
                     runRow = row.withLearningRates(row.label(), choice.lr(), choice.headLr());
                 }
                 for (long seed : config.seeds()) {
@@ -96,12 +108,15 @@ public final class ExperimentRunner {
         List<Cell> toReuse = new ArrayList<>();
         for (Cell cell : cells) {
             Path file = cellsDir.resolve(cell.id() + ".json");
+            boolean inScope = scope.allows(cell.row().label(), cell.task());
             if (Files.exists(file)) {
                 finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
             } else if (cell.tuned() && cell.seed() == config.selectionSeedOrFirst()) {
                 Cell gridRun = gridCell(config, cell.row(), cell.task());
                 record(cell, finished.get(gridRun).relabelled(cell.row().label(), cell.row().groupOrMain()),
                         finished, outputDir);
+            } else if (!inScope) {
+                continue;
             } else if (cell.tuned() || firstSameRun(config, cell.row()) == cell.row()) {
                 toRun.add(cell);
             } else {
@@ -112,13 +127,32 @@ public final class ExperimentRunner {
         for (Cell cell : toReuse) {
             ExperimentConfig.MethodRow source = firstSameRun(config, cell.row());
             CellResult original = finished.get(new Cell(source, cell.task(), cell.seed()));
+            if (original == null) { // the row it repeats is outside the scope and not run yet
+                continue;
+            }
             System.err.printf(Locale.ROOT, "peft4j experiment: %s on %s, seed %d is the run of %s%n",
                     cell.row().label(), cell.task(), cell.seed(), source.label());
             record(cell, original.relabelled(cell.row().label(), cell.row().groupOrMain()), finished, outputDir);
         }
         List<CellResult> results = ordered(cells, finished);
-        ExperimentReport.write(config, results, selections, outputDir);
+        ExperimentReport.write(config, results, selections, notRunYet(config, results), outputDir);
         return results;
+    }
+
+    /** "label on task: k of n seeds" for each row and task short of its seeds, in config order. */
+    private static List<String> notRunYet(ExperimentConfig config, List<CellResult> results) {
+        List<String> missing = new ArrayList<>();
+        for (ExperimentConfig.MethodRow row : config.methods()) {
+            for (String task : config.tasks()) {
+                long done = results.stream().filter(r -> r.label().equals(row.label()) && r.task().equals(task))
+                        .count();
+                if (done < config.seeds().size()) {
+                    missing.add(String.format(Locale.ROOT, "%s on %s: %d of %d seeds", row.label(), task, done,
+                            config.seeds().size()));
+                }
+            }
+        }
+        return missing;
     }
 
     /**
@@ -126,7 +160,7 @@ public final class ExperimentRunner {
      * choices to {@code lr_selection.json}.
      */
     private List<LrSelection> selectLearningRates(ExperimentConfig config, Path cellsDir,
-            Map<Cell, CellResult> finished, Path outputDir) throws IOException {
+            Map<Cell, CellResult> finished, Path outputDir, ExperimentScope scope) throws IOException {
         List<Cell> grid = new ArrayList<>();
         for (ExperimentConfig.MethodRow row : config.methods()) {
             if (!row.hasGrid()) {
@@ -148,7 +182,7 @@ public final class ExperimentRunner {
             Path file = cellsDir.resolve(cell.id() + ".json");
             if (Files.exists(file)) {
                 finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
-            } else {
+            } else if (scope.allows(cell.row().label(), cell.task())) {
                 toRun.add(cell);
             }
         }
@@ -161,14 +195,20 @@ public final class ExperimentRunner {
                 continue;
             }
             for (String task : config.tasks()) {
-                selections.add(choose(config, row, task, grid, finished));
+                LrSelection choice = choose(config, row, task, grid, finished);
+                if (choice != null) {
+                    selections.add(choice);
+                }
             }
         }
         AtomicFiles.writeString(outputDir.resolve("lr_selection.json"), JSON.writeValueAsString(selections));
         return selections;
     }
 
-    /** The grid point with the best validation score (lowest for loss); a point without one never wins. */
+    /**
+     * The grid point with the best validation score (lowest for loss); a point without one never wins. Null while a
+     * point is not run (outside the scope).
+     */
     private static LrSelection choose(ExperimentConfig config, ExperimentConfig.MethodRow row, String task,
             List<Cell> grid, Map<Cell, CellResult> finished) {
         String metric = config.metricFor(task);
@@ -180,6 +220,9 @@ public final class ExperimentRunner {
                 continue;
             }
             CellResult result = finished.get(cell);
+            if (result == null) {
+                return null;
+            }
             GridPoint point = new GridPoint(cell.row().lr(), cell.row().headLr(), result.validation(), result.score());
             points.add(point);
             if (point.validation() != null && (best == null || (lowerIsBetter
@@ -208,9 +251,10 @@ public final class ExperimentRunner {
                 "_");
     }
 
+    /** The choice of row {@code label} on {@code task}; null while its grid is not finished. */
     private static LrSelection find(List<LrSelection> selections, String label, String task) {
         return selections.stream().filter(s -> s.label().equals(label) && s.task().equals(task)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("No learning-rate choice for " + label + " on " + task));
+                .orElse(null);
     }
 
     /**
@@ -236,7 +280,8 @@ public final class ExperimentRunner {
                     record(cell, result, finished, outputDir);
                     if (selections != null) {
                         synchronized (finished) {
-                            ExperimentReport.write(config, ordered(cells, finished), selections, outputDir);
+                            List<CellResult> sofar = ordered(cells, finished);
+                            ExperimentReport.write(config, sofar, selections, notRunYet(config, sofar), outputDir);
                         }
                     }
                     return null;

@@ -53,15 +53,7 @@ class ExperimentRunnerTest {
     void aGridRowChoosesItsLearningRatesOnValidationAndRunsTheSeedsThere(@TempDir Path tmp) throws Exception {
         ExperimentConfig config = config(GRID_CONFIG);
         List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-        CellExecutor fake = (c, row, task, seed, dir) -> {
-            float lr = row.lrOr(c.defaults());
-            calls.add(row.label() + " " + task + " s" + seed + " lr " + lr);
-            double distance = Math.abs(Math.log10(lr) + 3); // validation is best at 1e-3
-            double validation = task.equals("spam") ? 0.9 - distance / 10 : 0.1 + distance; // loss: lower wins
-            double test = lr > 5e-3f ? 0.99 : 0.5; // the test split prefers 1e-2: the choice must not look at it
-            return new CellResult(row.label(), row.groupOrMain(), task, seed, c.metricFor(task), test, test, test, 1,
-                    1, 1, 1, 1, 1, 1, validation);
-        };
+        CellExecutor fake = gridExecutor(calls);
         List<CellResult> results = new ExperimentRunner(fake).run(config, tmp);
         // LoLDU: 3 points x 2 tasks on seed 1, then seeds 2 and 3 at the choice; LoRA: 3 seeds x 2 tasks
         assertEquals(6 + 4 + 6, calls.size(), calls.toString());
@@ -93,6 +85,55 @@ class ExperimentRunnerTest {
         calls.clear();
         new ExperimentRunner(fake).run(config, tmp);
         assertEquals(List.of(), calls, "a finished grid and its seeds are never redone");
+    }
+
+    /** Records "label task sSEED lr LR" per call; validation is best at 1e-3, the test split prefers 1e-2. */
+    private static CellExecutor gridExecutor(List<String> calls) {
+        return (c, row, task, seed, dir) -> {
+            float lr = row.lrOr(c.defaults());
+            calls.add(row.label() + " " + task + " s" + seed + " lr " + lr);
+            double distance = Math.abs(Math.log10(lr) + 3);
+            double validation = task.equals("spam") ? 0.9 - distance / 10 : 0.1 + distance; // loss: lower wins
+            double test = lr > 5e-3f ? 0.99 : 0.5; // the choice must not look at the test split
+            return new CellResult(row.label(), row.groupOrMain(), task, seed, c.metricFor(task), test, test, test, 1,
+                    1, 1, 1, 1, 1, 1, validation);
+        };
+    }
+
+    @Test
+    void aScopedRunTrainsItsSliceAndTheReportCoversEveryFinishedCell(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = config(GRID_CONFIG);
+        List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExperimentRunner runner = new ExperimentRunner(gridExecutor(calls));
+
+        runner.run(config, tmp, new ExperimentScope(java.util.Set.of("spam"), List.of("LoLDU"), false));
+        assertEquals(5, calls.size(), "LoLDU's 3 grid points and seeds 2 and 3 on spam only: " + calls);
+        assertTrue(calls.stream().allMatch(call -> call.startsWith("LoLDU spam")), calls.toString());
+        String partial = Files.readString(tmp.resolve("results.md"));
+        assertTrue(partial.contains("## not run yet") && partial.contains("- LoLDU on reuters-grain: 0 of 3 seeds")
+                && partial.contains("- LoRA on spam: 0 of 3 seeds"), partial);
+
+        calls.clear();
+        List<CellResult> reported = runner.run(config, tmp, ExperimentScope.REPORT_ONLY);
+        assertEquals(List.of(), calls, "a report-only run trains nothing");
+        assertEquals(3, reported.size(), "but reads back the finished seeds");
+
+        runner.run(config, tmp, new ExperimentScope(java.util.Set.of(), List.of("LoRA"), false));
+        assertEquals(6, calls.size(), "LoRA's 3 seeds on both tasks: " + calls);
+        calls.clear();
+        List<CellResult> all = runner.run(config, tmp);
+        assertEquals(5, calls.size(), "only LoLDU on grain was left: " + calls);
+        assertEquals(12, all.size());
+        assertTrue(!Files.readString(tmp.resolve("results.md")).contains("not run yet"));
+
+        IllegalArgumentException task = assertThrows(IllegalArgumentException.class, () -> runner.run(config, tmp,
+                new ExperimentScope(java.util.Set.of("reuters-corn"), List.of(), false)));
+        assertTrue(task.getMessage().contains("'reuters-corn'") && task.getMessage().contains("[spam, reuters-grain]"),
+                task.getMessage());
+        IllegalArgumentException row = assertThrows(IllegalArgumentException.class, () -> runner.run(config, tmp,
+                new ExperimentScope(java.util.Set.of(), List.of("LoL"), false)));
+        assertTrue(row.getMessage().contains("'LoL' names no row") && row.getMessage().contains("[LoLDU, LoRA]"),
+                row.getMessage());
     }
 
     @Test
