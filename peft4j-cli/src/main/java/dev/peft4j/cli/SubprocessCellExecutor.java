@@ -80,6 +80,9 @@ final class SubprocessCellExecutor implements CellExecutor {
                 "--seed", String.valueOf(seed), "-o", cellDir.toString(), "--overwrite", // no result: start again
                 "--result-json", result.toString(), "--label", row.label(), "--group", row.groupOrMain(),
                 "--threads", String.valueOf(threads)));
+        if (d.precision() != null) {
+            args.addAll(List.of("--precision", d.precision()));
+        }
         if (row.evalEvery(d) > 0) {
             args.addAll(List.of("--eval-every", String.valueOf(row.evalEvery(d))));
         }

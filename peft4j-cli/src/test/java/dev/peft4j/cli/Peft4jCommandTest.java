@@ -179,6 +179,19 @@ class Peft4jCommandTest {
     }
 
     @Test
+    void aBudgetGridPinsItsPrecisionSoCellsFromDifferentMachinesCompare() throws Exception {
+        var budget = dev.peft4j.apps.experiments.ExperimentConfig.preset("minilm-table1-budget");
+        java.util.List<String> args = new SubprocessCellExecutor(1).arguments(budget, budget.methods().get(0), "spam",
+                1, Path.of("cell"), Path.of("cell/result.json"));
+        assertTrue(String.join(" ", args).contains("--precision bf16"), args.toString());
+        CommandLine.ParseResult parsed = Peft4jCommand.commandLine().parseArgs(args.toArray(String[]::new));
+        assertEquals("train", parsed.subcommand().commandSpec().name(), "the child's command line parses");
+        var smoke = dev.peft4j.apps.experiments.ExperimentConfig.preset("smoke");
+        assertFalse(String.join(" ", new SubprocessCellExecutor(1).arguments(smoke, smoke.methods().get(0), "spam", 1,
+                Path.of("cell"), Path.of("cell/result.json"))).contains("--precision"), "no precision: auto");
+    }
+
+    @Test
     void anImageCellRunsTrainOnTheVitWithEveryKnobOfItsRow() throws Exception {
         var config = dev.peft4j.apps.experiments.ExperimentConfig.preset("vit-smoke");
         var row = config.methods().get(2); // r=4, all-linear

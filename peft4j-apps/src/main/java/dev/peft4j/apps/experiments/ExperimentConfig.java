@@ -53,9 +53,11 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
         require(methods != null && !methods.isEmpty(), "methods is empty");
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null, null)
+        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null, null, null)
                 : defaults;
         if (isDiffusion(model)) {
+            require(defaults.precision() == null, "defaults.precision is for classification, image and decoder grids; "
+                    + "personalisation runs its DiT in fp32: remove it");
             for (String task : tasks) {
                 require(DIFFUSION_TASKS.contains(task), "task '" + task + "' is not a concept, but model " + model
                         + " is a DiT; concepts (Fashion-MNIST classes the DiT held out): " + DIFFUSION_TASKS);
@@ -175,7 +177,7 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
             @JsonProperty("batch_size") int batchSize, float lr, @JsonProperty("head_lr") float headLr,
             Integer validation, @JsonProperty("eval_every") Integer evalEvery,
             @JsonProperty("max_eval") Integer maxEval, @JsonProperty("max_new_tokens") Integer maxNewTokens,
-            @JsonProperty("prompt_style") String promptStyle, Personalisation personalisation) {
+            @JsonProperty("prompt_style") String promptStyle, Personalisation personalisation, String precision) {
 
         public static final int DEFAULT_VALIDATION = 2000;
         public static final int DEFAULT_MAX_EVAL = 100;
@@ -186,6 +188,17 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
                 throw new IllegalArgumentException("Experiment config: eval_every must be at least 1 step, found "
                         + evalEvery);
             }
+            if (precision != null) {
+                dev.peft4j.core.precision.Precision.parse(precision); // refuses all but fp32, bf16 and auto
+            }
+        }
+
+        /**
+         * The base's arithmetic every cell runs at ({@code --precision} of {@code train}); null: each machine's
+         * {@code auto}. A table built over sessions on different machines names one, so its cells stay comparable.
+         */
+        public String precision() {
+            return precision;
         }
 
         public int validationOrDefault() {

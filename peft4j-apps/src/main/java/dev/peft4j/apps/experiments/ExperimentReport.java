@@ -172,7 +172,11 @@ public final class ExperimentReport {
         StringBuilder md = new StringBuilder();
         md.append("# ").append(config.name()).append("\n\nModel ").append(config.model()).append("; median over seeds ")
                 .append(config.seeds()).append(" of the test score at the best validation epoch. Trainable params ")
-                .append("count the adapter only; the classification head is trained in every row and listed apart.\n");
+                .append("count the adapter only; the classification head is trained in every row and listed apart. ")
+                .append(config.defaults().precision() == null
+                        ? "Precision: each machine's auto (the base in bf16 where the CPU has bf16 matrix units).\n"
+                        : "Precision: the base's matrix products in " + config.defaults().precision()
+                                + " in every cell.\n");
         for (String group : groups(config)) {
             if (aggregates.stream().noneMatch(a -> a.group().equals(group))) {
                 continue; // nothing finished yet in this group

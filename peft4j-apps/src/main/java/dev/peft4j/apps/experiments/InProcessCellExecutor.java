@@ -13,6 +13,7 @@ import dev.peft4j.apps.text.FineTuneRequest;
 import dev.peft4j.apps.text.TaskSource;
 import dev.peft4j.apps.vision.VisionAdaptation;
 import dev.peft4j.core.adapter.SaveMode;
+import dev.peft4j.core.precision.Precision;
 import dev.peft4j.hub.ArtifactCache;
 import dev.peft4j.models.bert.PretrainedModel;
 import dev.peft4j.models.bert.SequenceClassifier;
@@ -37,6 +38,22 @@ public final class InProcessCellExecutor implements CellExecutor {
     @Override
     public CellResult run(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed, Path cellDir)
             throws IOException {
+        String precision = config.defaults().precision();
+        if (precision == null) {
+            return runCell(config, row, task, seed, cellDir);
+        }
+        // the grid's arithmetic for this cell's models only, as the command line's --precision sets it per process
+        Precision before = Precision.defaultForNewModels();
+        Precision.setDefaultForNewModels(Precision.parse(precision));
+        try {
+            return runCell(config, row, task, seed, cellDir);
+        } finally {
+            Precision.setDefaultForNewModels(before);
+        }
+    }
+
+    private CellResult runCell(ExperimentConfig config, ExperimentConfig.MethodRow row, String task, long seed,
+            Path cellDir) throws IOException {
         ExperimentConfig.Defaults d = config.defaults();
         String metric = config.metricFor(task);
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(d.epochs()).optBatchSize(d.batchSize())

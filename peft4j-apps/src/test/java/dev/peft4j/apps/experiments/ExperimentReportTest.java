@@ -151,6 +151,7 @@ class ExperimentReportTest {
             assertTrue(d.maxTrain() >= 2400 && d.maxLength() >= 128 && d.epochs() >= 3, name + ": " + d);
             assertTrue(config.seeds().size() >= 3, name);
             assertEquals(List.of("spam", "reuters-grain", "reuters-corn"), config.tasks(), name);
+            assertEquals("bf16", d.precision(), name + ": a table built over sessions names its arithmetic");
             java.util.Set<String> rows = new java.util.HashSet<>();
             for (ExperimentConfig.MethodRow row : config.methods()) {
                 rows.add(row.method());

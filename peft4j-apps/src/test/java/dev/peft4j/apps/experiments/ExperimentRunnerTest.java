@@ -145,6 +145,11 @@ class ExperimentRunnerTest {
                 () -> config(GRID_CONFIG.replace("\"seeds\"", "\"selection-seed\": 2, \"seeds\"")));
         assertTrue(misspelt.getMessage().contains("unknown field 'selection-seed'")
                 && misspelt.getMessage().contains("selection_seed"), misspelt.getMessage());
+        Exception fp16 = assertThrows(Exception.class, () -> config(GRID_CONFIG.replace("\"seeds\"",
+                "\"defaults\": {\"epochs\": 1, \"precision\": \"fp16\"}, \"seeds\"")));
+        assertTrue(String.valueOf(fp16.getMessage()).contains("Unknown precision 'fp16'"), fp16.getMessage());
+        assertEquals("bf16", config(GRID_CONFIG.replace("\"seeds\"",
+                "\"defaults\": {\"epochs\": 1, \"precision\": \"bf16\"}, \"seeds\"")).defaults().precision());
         Exception negative = assertThrows(Exception.class, () -> config(GRID_CONFIG.replace("1e-4", "-1e-4")));
         assertTrue(String.valueOf(negative.getMessage()).contains("lr_grid") || String.valueOf(negative.getCause())
                 .contains("lr_grid"), String.valueOf(negative.getMessage()));
