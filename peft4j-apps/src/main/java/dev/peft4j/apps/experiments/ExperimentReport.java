@@ -262,7 +262,7 @@ public final class ExperimentReport {
         return md.toString();
     }
 
-    /** One line per grid row and task: the rates chosen on validation and how many points were tried. */
+    /** The rows and tasks still short of seeds, under their own heading; nothing once every cell is in. */
     static String notRunYetMarkdown(List<String> notRunYet) {
         if (notRunYet.isEmpty()) {
             return "";
@@ -272,6 +272,7 @@ public final class ExperimentReport {
         return md.toString();
     }
 
+    /** One line per grid row and task: the rates chosen on validation and how many points were tried. */
     static String selectionMarkdown(List<ExperimentRunner.LrSelection> selections) {
         if (selections.isEmpty()) {
             return "";
