@@ -278,14 +278,16 @@ public final class ExperimentReport {
             return "";
         }
         StringBuilder md = new StringBuilder("\n## learning rates chosen on validation\n\n"
-                + "| method | task | seed | points | chosen lr | chosen head lr | its validation |\n"
-                + "|---|---|---:|---:|---:|---:|---:|\n");
+                + "| method | task | seed | points | chosen lr | chosen head lr | its validation | points tied |\n"
+                + "|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (ExperimentRunner.LrSelection s : selections) {
             Double validation = s.grid().stream().filter(p -> p.lr() == s.lr() && p.headLr() == s.headLr())
                     .findFirst().map(ExperimentRunner.GridPoint::validation).orElse(null);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %g | %g | %s |%n", s.label(), s.task(),
+            // a tie goes to the first point in grid order: with a handful of validation positives it often does
+            long tied = s.grid().stream().filter(p -> validation != null && validation.equals(p.validation())).count();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %g | %g | %s | %d |%n", s.label(), s.task(),
                     s.seed(), s.grid().size(), s.lr(), s.headLr(),
-                    validation == null ? "-" : String.format(Locale.ROOT, "%.4f", validation)));
+                    validation == null ? "-" : String.format(Locale.ROOT, "%.4f", validation), tied));
         }
         return md.toString();
     }

@@ -120,6 +120,16 @@ class ExperimentReportTest {
     }
 
     @Test
+    void theSelectionTableCountsThePointsTiedAtTheChosenValidation() {
+        List<ExperimentRunner.GridPoint> grid = List.of(new ExperimentRunner.GridPoint(3e-4f, 2e-3f, 4 / 7.0, 0.36),
+                new ExperimentRunner.GridPoint(1e-3f, 2e-3f, 4 / 7.0, 0.63),
+                new ExperimentRunner.GridPoint(3e-3f, 2e-3f, 0.0, 0.0));
+        String md = ExperimentReport.selectionMarkdown(List.of(new ExperimentRunner.LrSelection("LoLDU",
+                "reuters-corn", "f1", 1, grid, 3e-4f, 2e-3f)));
+        assertTrue(md.contains("| LoLDU | reuters-corn | 1 | 3 | 0.000300000 | 0.00200000 | 0.5714 | 2 |"), md);
+    }
+
+    @Test
     void curveAndSolverFieldsAreChecked() throws IOException {
         ExperimentConfig config = read(THREE_METHODS);
         assertEquals(2, config.methods().get(0).evalEvery(config.defaults()));
