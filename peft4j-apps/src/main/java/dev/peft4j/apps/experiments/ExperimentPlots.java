@@ -84,6 +84,7 @@ final class ExperimentPlots {
                 .xAxisTitle("rank r (log)").yAxisTitle("score (%)").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setMarkerSize(8);
+        chart.getStyler().setYAxisDecimalPattern("0.0");
         for (String method : rows.stream().map(ExperimentConfig.MethodRow::method).distinct().toList()) {
             for (String task : config.tasks()) {
                 List<Double> ranks = new ArrayList<>();
@@ -118,6 +119,7 @@ final class ExperimentPlots {
                 + ": validation " + config.metricFor(task) + " vs steps (median of seeds)").xAxisTitle("optimiser step")
                 .yAxisTitle("validation " + config.metricFor(task) + " (%)").build();
         chart.getStyler().setMarkerSize(6);
+        chart.getStyler().setYAxisDecimalPattern("0.0"); // a curve of few values gets a tick at 57.14285714285714
         for (ExperimentConfig.MethodRow row : config.methods()) {
             if (!row.hasCurve()) {
                 continue;
