@@ -19,7 +19,7 @@ public record CellResult(String label, String group, String task, long seed, Str
         @JsonProperty("peak_rss_mb") double peakRssMb, @JsonProperty("adapter_bytes") long adapterBytes,
         @JsonProperty("validation") Double validation, @JsonProperty("curve") List<CurvePoint> curve,
         @JsonProperty("scores") Map<String, Double> scores, @JsonProperty("generations") List<Generation> generations,
-        @JsonProperty("images") String images) {
+        @JsonProperty("images") String images, @JsonProperty("validation_loss") Double validationLoss) {
 
     public CellResult {
         curve = curve == null ? List.of() : List.copyOf(curve);
@@ -33,14 +33,25 @@ public record CellResult(String label, String group, String task, long seed, Str
             double examplesPerSecond, double peakRssMb, long adapterBytes, Double validation, List<CurvePoint> curve,
             Map<String, Double> scores, List<Generation> generations) {
         this(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams, headParams,
-                wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, scores, generations, null);
+                wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, scores, generations, null,
+                null);
     }
 
     /** This cell with its image grid at {@code path}. */
     public CellResult withImages(String path) {
         return new CellResult(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams,
                 headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, scores,
-                generations, path);
+                generations, path, validationLoss);
+    }
+
+    /**
+     * This cell with the best epoch's validation loss: what breaks a tie between grid points on the validation
+     * score, which a split with a handful of positives makes common (null in cells written before it was recorded).
+     */
+    public CellResult withValidationLoss(Double loss) {
+        return new CellResult(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams,
+                headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, scores,
+                generations, images, loss);
     }
 
     /** One generated response beside its reference (instruction tuning), for the side-by-side tables. */
@@ -63,7 +74,7 @@ public record CellResult(String label, String group, String task, long seed, Str
     public CellResult withGenerations(Map<String, Double> newScores, List<Generation> newGenerations) {
         return new CellResult(label, group, task, seed, metric, score, testAccuracy, testF1, bestEpoch, adapterParams,
                 headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve, newScores,
-                newGenerations, images);
+                newGenerations, images, validationLoss);
     }
 
     /** The validation score in the cell's metric after {@code step} optimiser steps. */
@@ -98,7 +109,9 @@ public record CellResult(String label, String group, String task, long seed, Str
                 r.trainExamplesPerSecond(), RunMeasurements.peakRssMb(),
                 adapterDir == null ? 0 : RunMeasurements.adapterBytes(adapterDir),
                 r.bestValidation() == null ? null : r.bestValidation().get(metric),
-                r.curve().stream().map(p -> new CurvePoint(p.step(), p.validation().get(metric))).toList());
+                r.curve().stream().map(p -> new CurvePoint(p.step(), p.validation().get(metric))).toList())
+                .withValidationLoss(r.bestValidation() != null && r.bestValidation().has("loss")
+                        ? r.bestValidation().get("loss") : null);
     }
 
     /** How many generations per kind a cell keeps to show beside the other rows'. */
@@ -137,7 +150,7 @@ public record CellResult(String label, String group, String task, long seed, Str
                 report.trainableParameters(), 0, report.trainingSeconds(), r == null ? 0 : r.trainExamplesPerSecond(),
                 RunMeasurements.peakRssMb(), report.adapterBytes(), report.concept().validationFidelity(), List.of(),
                 dev.peft4j.apps.diffusion.PersonalisationScores.of(report), List.of(),
-                dev.peft4j.apps.diffusion.DitPersonalisation.CONCEPT_GRID);
+                dev.peft4j.apps.diffusion.DitPersonalisation.CONCEPT_GRID, null);
     }
 
     /** A classification metric, NaN in a run that has none (a language model's has perplexity instead). */
@@ -149,6 +162,6 @@ public record CellResult(String label, String group, String task, long seed, Str
     public CellResult relabelled(String newLabel, String newGroup) {
         return new CellResult(newLabel, newGroup, task, seed, metric, score, testAccuracy, testF1, bestEpoch,
                 adapterParams, headParams, wallSeconds, examplesPerSecond, peakRssMb, adapterBytes, validation, curve,
-                scores, generations, images);
+                scores, generations, images, validationLoss);
     }
 }

@@ -277,8 +277,9 @@ public final class ExperimentReport {
         if (selections.isEmpty()) {
             return "";
         }
-        StringBuilder md = new StringBuilder("\n## learning rates chosen on validation\n\n"
-                + "| method | task | seed | points | chosen lr | chosen head lr | its validation | points tied |\n"
+        StringBuilder md = new StringBuilder("\n## learning rates chosen on validation\n\nA tie on the validation "
+                + "score goes to the lower validation loss where both points record it, else to the first in grid "
+                + "order.\n\n| method | task | seed | points | chosen lr | chosen head lr | its validation | points tied |\n"
                 + "|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (ExperimentRunner.LrSelection s : selections) {
             Double validation = s.grid().stream().filter(p -> p.lr() == s.lr() && p.headLr() == s.headLr())

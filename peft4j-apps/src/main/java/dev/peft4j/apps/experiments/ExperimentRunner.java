@@ -26,9 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A row with a learning-rate grid ({@code lr_grid}, {@code head_lr_grid}) first runs every grid point on each task
  * with the selection seed ({@link ExperimentConfig#selectionSeedOrFirst()}), chooses the point with the best
- * validation score (the lowest for the loss metric; the first in grid order on a tie), then runs the seeds at it; the
- * selection seed's cell is its grid run. Every point's validation and test scores and the choice go into
- * {@code lr_selection.json} and {@code results.json}: the choice never looks at the test split.
+ * validation score (the lowest for the loss metric; on a tie, the lower validation loss where both points record it,
+ * else the first in grid order), then runs the seeds at it; the selection seed's cell is its grid run. Every point's
+ * validation and test scores and the choice go into {@code lr_selection.json} and {@code results.json}: the choice
+ * never looks at the test split.
  */
 public final class ExperimentRunner {
 
@@ -64,8 +65,20 @@ public final class ExperimentRunner {
         }
     }
 
-    /** One grid point's run on the selection seed: its rates, validation score and test score. */
-    public record GridPoint(float lr, @JsonProperty("head_lr") float headLr, Double validation, double test) {
+    /**
+     * One grid point's run on the selection seed: its rates, validation score and test score, and the validation loss
+     * that breaks a tie on the score (null in cells from before it was recorded).
+     */
+    public record GridPoint(float lr, @JsonProperty("head_lr") float headLr, Double validation, double test,
+            @JsonProperty("validation_loss") Double validationLoss) {
+
+        /** Whether this point is chosen over {@code other}: a better validation score, or the same and a lower loss. */
+        boolean beats(GridPoint other, boolean lowerIsBetter) {
+            if (!validation.equals(other.validation)) {
+                return lowerIsBetter ? validation < other.validation : validation > other.validation;
+            }
+            return validationLoss != null && other.validationLoss != null && validationLoss < other.validationLoss;
+        }
     }
 
     /** A grid row's choice on one task. */
@@ -223,10 +236,10 @@ public final class ExperimentRunner {
             if (result == null) {
                 return null;
             }
-            GridPoint point = new GridPoint(cell.row().lr(), cell.row().headLr(), result.validation(), result.score());
+            GridPoint point = new GridPoint(cell.row().lr(), cell.row().headLr(), result.validation(), result.score(),
+                    result.validationLoss());
             points.add(point);
-            if (point.validation() != null && (best == null || (lowerIsBetter
-                    ? point.validation() < best.validation() : point.validation() > best.validation()))) {
+            if (point.validation() != null && (best == null || point.beats(best, lowerIsBetter))) {
                 best = point;
             }
         }

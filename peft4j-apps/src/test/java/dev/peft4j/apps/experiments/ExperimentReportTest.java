@@ -121,9 +121,9 @@ class ExperimentReportTest {
 
     @Test
     void theSelectionTableCountsThePointsTiedAtTheChosenValidation() {
-        List<ExperimentRunner.GridPoint> grid = List.of(new ExperimentRunner.GridPoint(3e-4f, 2e-3f, 4 / 7.0, 0.36),
-                new ExperimentRunner.GridPoint(1e-3f, 2e-3f, 4 / 7.0, 0.63),
-                new ExperimentRunner.GridPoint(3e-3f, 2e-3f, 0.0, 0.0));
+        List<ExperimentRunner.GridPoint> grid = List.of(new ExperimentRunner.GridPoint(3e-4f, 2e-3f, 4 / 7.0, 0.36, null),
+                new ExperimentRunner.GridPoint(1e-3f, 2e-3f, 4 / 7.0, 0.63, null),
+                new ExperimentRunner.GridPoint(3e-3f, 2e-3f, 0.0, 0.0, null));
         String md = ExperimentReport.selectionMarkdown(List.of(new ExperimentRunner.LrSelection("LoLDU",
                 "reuters-corn", "f1", 1, grid, 3e-4f, 2e-3f)));
         assertTrue(md.contains("| LoLDU | reuters-corn | 1 | 3 | 0.000300000 | 0.00200000 | 0.5714 | 2 |"), md);

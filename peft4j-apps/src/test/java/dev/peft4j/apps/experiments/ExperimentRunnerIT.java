@@ -34,15 +34,21 @@ class ExperimentRunnerIT {
                 tmp.resolve("lr_selection.json").toFile()).get(0);
         assertEquals(2, selection.get("grid").size());
         double bestValidation = Double.NEGATIVE_INFINITY;
+        double bestLoss = Double.POSITIVE_INFINITY;
         double bestLr = Double.NaN;
         for (com.fasterxml.jackson.databind.JsonNode point : selection.get("grid")) {
             assertTrue(point.get("validation").isNumber(), "a real run records its validation score: " + point);
-            if (point.get("validation").asDouble() > bestValidation) {
-                bestValidation = point.get("validation").asDouble();
+            assertTrue(point.get("validation_loss").isNumber(), "and its validation loss: " + point);
+            double validation = point.get("validation").asDouble();
+            double loss = point.get("validation_loss").asDouble();
+            if (validation > bestValidation || (validation == bestValidation && loss < bestLoss)) {
+                bestValidation = validation;
+                bestLoss = loss;
                 bestLr = point.get("lr").asDouble();
             }
         }
-        assertEquals(bestLr, selection.get("chosen_lr").asDouble(), 0, "the best validation F1 wins: " + selection);
+        assertEquals(bestLr, selection.get("chosen_lr").asDouble(), 0,
+                "the best validation F1 wins, a tie the lower validation loss: " + selection);
         String md = Files.readString(tmp.resolve("results.md"));
         assertTrue(md.contains("| LoLDU r=8 q,v | 96 |"), md); // 6 layers x (query, value) x r = 8
         assertTrue(md.contains("| Linear probe | 0 |"), md);

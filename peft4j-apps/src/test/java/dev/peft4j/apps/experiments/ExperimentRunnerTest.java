@@ -137,6 +137,27 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    void aTieOnTheValidationScoreGoesToTheLowerValidationLossElseToTheFirstPoint(@TempDir Path tmp)
+            throws Exception {
+        ExperimentConfig config = config(GRID_CONFIG.replace("\"reuters-grain\"]", "\"reuters-corn\"]")
+                .replace(", \"metrics\": {\"reuters-grain\": \"loss\"}", ""));
+        // every point ties at 4/7 on both tasks; on spam only the cells record a loss, lowest at 1e-2
+        CellExecutor tied = (c, row, task, seed, dir) -> {
+            float lr = row.lrOr(c.defaults());
+            CellResult cell = new CellResult(row.label(), row.groupOrMain(), task, seed, c.metricFor(task), 0.5, 0.5,
+                    0.5, 1, 1, 1, 1, 1, 1, 1, 4 / 7.0);
+            return task.equals("spam") ? cell.withValidationLoss(0.1 - lr) : cell;
+        };
+        new ExperimentRunner(tied).run(config, tmp);
+        com.fasterxml.jackson.databind.JsonNode selections = ExperimentRunner.JSON.readTree(
+                tmp.resolve("lr_selection.json").toFile());
+        assertEquals("spam", selections.get(0).get("task").asText());
+        assertEquals(0.01, selections.get(0).get("chosen_lr").asDouble(), 1e-9, "the lowest loss breaks the tie");
+        assertEquals(0.0001, selections.get(1).get("chosen_lr").asDouble(), 1e-9, "no loss: the first point");
+        assertEquals(0.09, selections.get(0).get("grid").get(2).get("validation_loss").asDouble(), 1e-6);
+    }
+
+    @Test
     void gridsAndTheSelectionSeedAreCheckedWhenTheConfigIsRead() throws Exception {
         assertEquals(2, config(GRID_CONFIG.replace("\"seeds\"", "\"selection_seed\": 2, \"seeds\""))
                 .selectionSeedOrFirst());
