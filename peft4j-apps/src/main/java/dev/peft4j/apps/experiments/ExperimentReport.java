@@ -279,12 +279,13 @@ public final class ExperimentReport {
         }
         StringBuilder md = new StringBuilder("\n## learning rates chosen on validation\n\nA tie on the validation "
                 + "score goes to the lower validation loss where both points record it, else to the first in grid "
-                + "order.\n\n| method | task | seed | points | chosen lr | chosen head lr | its validation | points tied |\n"
+                + "order.\n\n"
+                + "| method | task | seed | points | chosen lr | chosen head lr | its validation | points tied |\n"
                 + "|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (ExperimentRunner.LrSelection s : selections) {
             Double validation = s.grid().stream().filter(p -> p.lr() == s.lr() && p.headLr() == s.headLr())
                     .findFirst().map(ExperimentRunner.GridPoint::validation).orElse(null);
-            // a tie goes to the first point in grid order: with a handful of validation positives it often does
+            // with a handful of validation positives, several points often share the best score
             long tied = s.grid().stream().filter(p -> validation != null && validation.equals(p.validation())).count();
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %g | %g | %s | %d |%n", s.label(), s.task(),
                     s.seed(), s.grid().size(), s.lr(), s.headLr(),
