@@ -53,8 +53,8 @@ public record ExperimentConfig(String name, String model, List<String> tasks, Ma
         require(seeds != null && !seeds.isEmpty(), "seeds is empty (use at least 3 for medians, e.g. [1, 2, 3])");
         require(methods != null && !methods.isEmpty(), "methods is empty");
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        defaults = defaults == null ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null, null, null)
-                : defaults;
+        defaults = defaults == null
+                ? new Defaults(0, 2, 64, 16, 3e-3f, 2e-3f, null, null, null, null, null, null, null) : defaults;
         if (isDiffusion(model)) {
             require(defaults.precision() == null, "defaults.precision is for classification, image and decoder grids; "
                     + "personalisation runs its DiT in fp32: remove it");

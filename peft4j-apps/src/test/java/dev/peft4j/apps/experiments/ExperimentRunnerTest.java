@@ -75,7 +75,8 @@ class ExperimentRunnerTest {
         }
         assertEquals(2, ExperimentRunner.JSON.readTree(tmp.resolve("results.json").toFile()).get("lr_selection")
                 .size());
-        assertTrue(Files.readString(tmp.resolve("results.md")).contains("| LoLDU | reuters-grain | 1 | 3 | 0.00100000 | 0.00200000 | 0.1000 | 1 |"),
+        assertTrue(Files.readString(tmp.resolve("results.md"))
+                .contains("| LoLDU | reuters-grain | 1 | 3 | 0.00100000 | 0.00200000 | 0.1000 | 1 |"),
                 Files.readString(tmp.resolve("results.md")));
 
         assertTrue(Files.exists(tmp.resolve("cells/LoLDU__spam__s2__lr0.001__head0.002.json")),
