@@ -150,7 +150,7 @@ public final class ExperimentReport {
                 : config.isDiffusion() ? PersonalisationReport.markdown(config, cells) + pairedMarkdown(paired)
                 : markdown(config, aggregates) + spreadMarkdown(config, aggregates) + pairedMarkdown(paired);
         AtomicFiles.writeString(outputDir.resolve("results.md"), tables + selectionMarkdown(selections)
-                + notRunYetMarkdown(notRunYet));
+                + gridPointsMarkdown(selections) + notRunYetMarkdown(notRunYet));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("config", config);
         json.put("aggregates", aggregates);
@@ -289,9 +289,35 @@ public final class ExperimentReport {
             long tied = s.grid().stream().filter(p -> validation != null && validation.equals(p.validation())).count();
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %g | %g | %s | %d |%n", s.label(), s.task(),
                     s.seed(), s.grid().size(), s.lr(), s.headLr(),
-                    validation == null ? "-" : String.format(Locale.ROOT, "%.4f", validation), tied));
+                    fourPlaces(validation), tied));
         }
         return md.toString();
+    }
+
+    /**
+     * Every grid point's scores on the selection seed, so that a reader sees how much the choice mattered (and how a
+     * fixed default rate would have fared) without opening results.json.
+     */
+    static String gridPointsMarkdown(List<ExperimentRunner.LrSelection> selections) {
+        if (selections.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## every grid point\n\nThe selection seed's runs, one per point: "
+                + "validation score and loss at the best epoch, and the test score there, each as the metric gives it (a fraction, not a percentage).\n\n"
+                + "| method | task | lr | head lr | validation | validation loss | test | chosen |\n"
+                + "|---|---|---:|---:|---:|---:|---:|---|\n");
+        for (ExperimentRunner.LrSelection s : selections) {
+            for (ExperimentRunner.GridPoint p : s.grid()) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %g | %g | %s | %s | %.4f | %s |%n", s.label(),
+                        s.task(), p.lr(), p.headLr(), fourPlaces(p.validation()), fourPlaces(p.validationLoss()),
+                        p.test(), p.lr() == s.lr() && p.headLr() == s.headLr() ? "yes" : ""));
+            }
+        }
+        return md.toString();
+    }
+
+    private static String fourPlaces(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.4f", value);
     }
 
     static List<String> groups(ExperimentConfig config) {

@@ -130,6 +130,19 @@ class ExperimentReportTest {
     }
 
     @Test
+    void everyGridPointIsListedWithItsLossAndTheChoiceMarked() {
+        List<ExperimentRunner.GridPoint> grid = List.of(new ExperimentRunner.GridPoint(3e-4f, 2e-3f, 0.98, 0.97, 0.063),
+                new ExperimentRunner.GridPoint(1e-3f, 2e-3f, 0.98, 0.9785, 0.048),
+                new ExperimentRunner.GridPoint(3e-3f, 2e-3f, 0.5, 0.4, null));
+        String md = ExperimentReport.gridPointsMarkdown(List.of(new ExperimentRunner.LrSelection("LoRA", "spam",
+                "accuracy", 1, grid, 1e-3f, 2e-3f)));
+        assertTrue(md.contains("| LoRA | spam | 0.000300000 | 0.00200000 | 0.9800 | 0.0630 | 0.9700 |  |"), md);
+        assertTrue(md.contains("| LoRA | spam | 0.00100000 | 0.00200000 | 0.9800 | 0.0480 | 0.9785 | yes |"), md);
+        assertTrue(md.contains("| LoRA | spam | 0.00300000 | 0.00200000 | 0.5000 | - | 0.4000 |  |"), md);
+        assertEquals("", ExperimentReport.gridPointsMarkdown(List.of()), "no grid rows, no section");
+    }
+
+    @Test
     void curveAndSolverFieldsAreChecked() throws IOException {
         ExperimentConfig config = read(THREE_METHODS);
         assertEquals(2, config.methods().get(0).evalEvery(config.defaults()));
