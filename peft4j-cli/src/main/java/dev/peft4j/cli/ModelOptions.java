@@ -2,6 +2,7 @@ package dev.peft4j.cli;
 
 import dev.peft4j.models.bert.PretrainedModel;
 import dev.peft4j.models.bert.SequenceClassifier;
+import dev.peft4j.models.dit.PretrainedDit;
 import dev.peft4j.models.llama.PretrainedLlama;
 import dev.peft4j.models.vit.PretrainedVit;
 import java.nio.file.Files;
@@ -32,8 +33,17 @@ final class ModelOptions {
 
     /** Whether {@code --model} names a ViT: a shipped checkpoint or a pretraining output directory. */
     boolean isVision() {
-        return PretrainedVit.Checkpoint.byId(model) != null
-                || (Files.isDirectory(Path.of(model)) && !PretrainedLlama.isLlama(model));
+        return PretrainedVit.Checkpoint.byId(model) != null || (Files.isDirectory(Path.of(model))
+                && !PretrainedLlama.isLlama(model) && !PretrainedDit.isDit(model));
+    }
+
+    /** Refuses a diffusion transformer, which {@code train} and {@code eval} do not adapt, naming what does. */
+    void refuseDiffusion() {
+        if (PretrainedDit.isDit(model)) {
+            throw new IllegalArgumentException("--model '" + model + "' is a diffusion transformer (DiT), and this "
+                    + "command adapts a text encoder, a ViT or a decoder; teach a DiT a new class with 'peft4j "
+                    + "personalise --model " + model + " --concept N', or sample it with 'peft4j generate-image'");
+        }
     }
 
     /** The text encoder {@code --model} names, or an error listing every model id. */

@@ -147,6 +147,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         engineOptions.apply();
         precisionOptions.apply(System.out);
+        modelOptions.refuseDiffusion();
         boolean decoder = modelOptions.isDecoder();
         boolean image = !decoder && modelOptions.isVision();
         if (decoder) {

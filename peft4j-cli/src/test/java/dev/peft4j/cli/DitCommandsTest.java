@@ -178,6 +178,17 @@ class DitCommandsTest {
     }
 
     @Test
+    void trainRefusesADitAndNamesTheCommandsThatTakeOne() {
+        for (String dit : new String[] {model.toString(), "dit-fashion-mnist"}) {
+            String[] result = run("train", "--model", dit, "-o", dir.resolve("train-dit").toString());
+            assertEquals("1", result[0], result[2]);
+            assertTrue(result[2].contains("'" + dit + "' is a diffusion transformer (DiT)"), result[2]);
+            assertTrue(result[2].contains("peft4j personalise --model " + dit), result[2]);
+            assertFalse(Files.exists(dir.resolve("train-dit")));
+        }
+    }
+
+    @Test
     void badPretrainArgumentsAreRefusedClearly() {
         String[] holdOut = run("pretrain", "dit", "-o", dir.resolve("x").toString(), "--hold-out", "12");
         assertEquals("1", holdOut[0]);

@@ -1,6 +1,7 @@
 package dev.peft4j.models.dit;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peft4j.models.io.ShippedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,6 +57,20 @@ public final class PretrainedDit {
     static final List<String> FILES = List.of(DitConfig.FILE, DitWeights.WEIGHTS_FILE, RESULT_FILE);
 
     private PretrainedDit() {
+    }
+
+    /** Whether {@code idOrDir} is a shipped id or a directory whose {@code config.json} says {@code dit}. */
+    public static boolean isDit(String idOrDir) {
+        if (Checkpoint.byId(idOrDir) != null) {
+            return true;
+        }
+        Path config = Path.of(idOrDir).resolve(DitConfig.FILE);
+        try {
+            return Files.isRegularFile(config)
+                    && "dit".equals(new ObjectMapper().readTree(config.toFile()).path("model_type").asText());
+        } catch (IOException e) { // unreadable or not JSON: not a DiT directory; loading it names the problem
+            return false;
+        }
     }
 
     /**
