@@ -12,10 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * never looks at the test split.
  */
 public final class ExperimentRunner {
+
+    private static final String GRID_PREFIX = "grid__";
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -63,6 +61,10 @@ public final class ExperimentRunner {
         Cell(ExperimentConfig.MethodRow row, String task, long seed) {
             this(row, task, seed, false, cellId(row, task, seed));
         }
+
+        boolean gridPoint() {
+            return id.startsWith(GRID_PREFIX);
+        }
     }
 
     /**
@@ -92,64 +94,230 @@ public final class ExperimentRunner {
 
     /**
      * Trains the cells in {@code scope} not finished before; the report covers every finished cell of {@code config},
-     * and names the rows and tasks still short of seeds.
+     * and names the rows and tasks still short of seeds. A grid row's seeds start as soon as its own grid is
+     * finished, ahead of the other rows' grid points.
      */
     public List<CellResult> run(ExperimentConfig config, Path outputDir, ExperimentScope scope) throws IOException {
         scope.checkAgainst(config);
-        Path cellsDir = Files.createDirectories(outputDir.resolve("cells"));
-        Map<Cell, CellResult> finished = new LinkedHashMap<>();
-        List<LrSelection> selections = selectLearningRates(config, cellsDir, finished, outputDir, scope);
-        List<Cell> cells = new ArrayList<>();
-        for (ExperimentConfig.MethodRow row : config.methods()) {
-            for (String task : config.tasks()) {
-                ExperimentConfig.MethodRow runRow = row;
-                if (row.hasGrid()) {
-                    LrSelection choice = find(selections, row.label(), task);
-                    if (choice == null) { // its grid is not finished (outside the scope): no seeds to run yet
-                        continue;
+        return new Run(config, outputDir, scope).execute();
+    }
+
+    /**
+     * One call of {@link #run}: the finished cells and the choices made so far, both guarded by {@code finished}
+     * (workers record cells and rewrite the report while the scheduling thread makes choices).
+     */
+    private final class Run {
+        private final ExperimentConfig config;
+        private final Path outputDir;
+        private final Path cellsDir;
+        private final ExperimentScope scope;
+        private final List<Cell> grid;
+        private final Map<Cell, CellResult> finished = new LinkedHashMap<>();
+        private final List<LrSelection> selections = new ArrayList<>();
+        private final List<Cell> toReuse = new ArrayList<>();
+        private final AtomicInteger started = new AtomicInteger();
+        private final AtomicInteger queued = new AtomicInteger();
+
+        Run(ExperimentConfig config, Path outputDir, ExperimentScope scope) throws IOException {
+            this.config = config;
+            this.outputDir = outputDir;
+            this.cellsDir = Files.createDirectories(outputDir.resolve("cells"));
+            this.scope = scope;
+            this.grid = gridCells(config);
+        }
+
+        List<CellResult> execute() throws IOException {
+            List<Cell> gridToRun = new ArrayList<>();
+            for (Cell cell : grid) {
+                if (!readBack(cell) && scope.allows(cell.row().label(), cell.task())) {
+                    gridToRun.add(cell);
+                }
+            }
+            if (!grid.isEmpty()) {
+                System.err.printf(Locale.ROOT, "peft4j experiment: learning-rate grids, %d of %d points to run on "
+                        + "seed %d (a row's seeds follow as soon as its grid is finished)%n", gridToRun.size(),
+                        grid.size(), config.selectionSeedOrFirst());
+            }
+            List<Cell> initial = new ArrayList<>();
+            for (ExperimentConfig.MethodRow row : config.methods()) {
+                for (String task : config.tasks()) {
+                    if (row.hasGrid() && !chooseIfFinished(row, task)) {
+                        continue; // its grid is not finished: its seeds are released when it is
                     }
-                    runRow = row.withLearningRates(row.label(), choice.lr(), choice.headLr());
-                }
-                for (long seed : config.seeds()) {
-                    // a grid row's cell names its rates: a grid changed later never reads back runs at other rates
-                    cells.add(new Cell(runRow, task, seed, row.hasGrid(),
-                            row.hasGrid() ? ratesId(runRow, task, seed) : cellId(row, task, seed)));
+                    initial.addAll(seedCellsToRun(row, task));
                 }
             }
+            writeSelections();
+            initial.addAll(gridToRun);
+            queued.set(initial.size());
+            new CellScheduler<Cell>(workers).runAll(initial, this::runCell, this::released);
+            reuseRuns();
+            List<CellResult> results = ordered(plannedCells(), finished);
+            ExperimentReport.write(config, results, orderedSelections(), notRunYet(config, results), outputDir);
+            return results;
         }
-        List<Cell> toRun = new ArrayList<>();
-        List<Cell> toReuse = new ArrayList<>();
-        for (Cell cell : cells) {
+
+        /** Reads the cell's file into {@code finished} if it exists. */
+        private boolean readBack(Cell cell) throws IOException {
             Path file = cellsDir.resolve(cell.id() + ".json");
-            boolean inScope = scope.allows(cell.row().label(), cell.task());
-            if (Files.exists(file)) {
-                finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
-            } else if (cell.tuned() && cell.seed() == config.selectionSeedOrFirst()) {
-                Cell gridRun = gridCell(config, cell.row(), cell.task());
-                record(cell, finished.get(gridRun).relabelled(cell.row().label(), cell.row().groupOrMain()),
-                        finished, outputDir);
-            } else if (!inScope) {
-                continue;
-            } else if (cell.tuned() || firstSameRun(config, cell.row()) == cell.row()) {
-                toRun.add(cell);
-            } else {
-                toReuse.add(cell);
+            if (!Files.exists(file)) {
+                return false;
+            }
+            CellResult result = JSON.readValue(file.toFile(), CellResult.class);
+            synchronized (finished) {
+                finished.put(cell, result);
+            }
+            return true;
+        }
+
+        /** Chooses the rates of {@code row} on {@code task} once its grid is finished; whether a choice exists. */
+        private boolean chooseIfFinished(ExperimentConfig.MethodRow row, String task) {
+            synchronized (finished) {
+                if (find(selections, row.label(), task) != null) {
+                    return true;
+                }
+                LrSelection choice = choose(config, row, task, grid, finished);
+                if (choice != null) {
+                    selections.add(choice);
+                }
+                return choice != null;
             }
         }
-        runAll(config, toRun, cells, finished, outputDir, selections);
-        for (Cell cell : toReuse) {
-            ExperimentConfig.MethodRow source = firstSameRun(config, cell.row());
-            CellResult original = finished.get(new Cell(source, cell.task(), cell.seed()));
-            if (original == null) { // the row it repeats is outside the scope and not run yet
-                continue;
+
+        /**
+         * The seed cells of {@code row} on {@code task} that must be trained: a finished one is read back, the
+         * selection seed's is its grid run, one outside the scope waits, and a row that trains what an earlier row
+         * trains reuses that row's runs (after the others have run).
+         */
+        private List<Cell> seedCellsToRun(ExperimentConfig.MethodRow row, String task) throws IOException {
+            List<Cell> toRun = new ArrayList<>();
+            for (Cell cell : seedCells(row, task)) {
+                if (readBack(cell)) {
+                    continue;
+                }
+                if (cell.tuned() && cell.seed() == config.selectionSeedOrFirst()) {
+                    CellResult gridRun;
+                    synchronized (finished) {
+                        gridRun = finished.get(gridCell(config, cell.row(), task));
+                    }
+                    record(cell, gridRun.relabelled(row.label(), row.groupOrMain()), finished, outputDir);
+                } else if (!scope.allows(row.label(), task)) {
+                    continue;
+                } else if (cell.tuned() || firstSameRun(config, row) == row) {
+                    toRun.add(cell);
+                } else {
+                    toReuse.add(cell);
+                }
             }
-            System.err.printf(Locale.ROOT, "peft4j experiment: %s on %s, seed %d is the run of %s%n",
-                    cell.row().label(), cell.task(), cell.seed(), source.label());
-            record(cell, original.relabelled(cell.row().label(), cell.row().groupOrMain()), finished, outputDir);
+            return toRun;
         }
-        List<CellResult> results = ordered(cells, finished);
-        ExperimentReport.write(config, results, selections, notRunYet(config, results), outputDir);
-        return results;
+
+        /** The seed cells of {@code row} on {@code task}, at its chosen rates for a grid row (none before the choice). */
+        private List<Cell> seedCells(ExperimentConfig.MethodRow row, String task) {
+            ExperimentConfig.MethodRow runRow = row;
+            if (row.hasGrid()) {
+                LrSelection choice;
+                synchronized (finished) {
+                    choice = find(selections, row.label(), task);
+                }
+                if (choice == null) {
+                    return List.of();
+                }
+                runRow = row.withLearningRates(row.label(), choice.lr(), choice.headLr());
+            }
+            List<Cell> cells = new ArrayList<>();
+            for (long seed : config.seeds()) {
+                // a grid row's cell names its rates: a grid changed later never reads back runs at other rates
+                cells.add(new Cell(runRow, task, seed, row.hasGrid(),
+                        row.hasGrid() ? ratesId(runRow, task, seed) : cellId(row, task, seed)));
+            }
+            return cells;
+        }
+
+        /** Every seed cell known so far, in config order (rows, then tasks, then seeds): the report's cells. */
+        private List<Cell> plannedCells() {
+            List<Cell> cells = new ArrayList<>();
+            for (ExperimentConfig.MethodRow row : config.methods()) {
+                for (String task : config.tasks()) {
+                    cells.addAll(seedCells(row, task));
+                }
+            }
+            return cells;
+        }
+
+        /** The choices in config order, whatever order their grids finished in. */
+        private List<LrSelection> orderedSelections() {
+            List<LrSelection> ordered = new ArrayList<>();
+            synchronized (finished) {
+                for (ExperimentConfig.MethodRow row : config.methods()) {
+                    for (String task : config.tasks()) {
+                        LrSelection choice = find(selections, row.label(), task);
+                        if (choice != null) {
+                            ordered.add(choice);
+                        }
+                    }
+                }
+            }
+            return ordered;
+        }
+
+        private void writeSelections() throws IOException {
+            if (!grid.isEmpty()) {
+                AtomicFiles.writeString(outputDir.resolve("lr_selection.json"),
+                        JSON.writeValueAsString(orderedSelections()));
+            }
+        }
+
+        /** On a worker: trains the cell, records it and rewrites the report (partial tables while it runs). */
+        private void runCell(Cell cell) throws IOException {
+            System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d to run: %s on %s, seed %d%n",
+                    started.incrementAndGet(), queued.get(), cell.row().label(), cell.task(), cell.seed());
+            Path cellDir = outputDir.resolve("runs").resolve(cell.id());
+            CellResult result = executor.run(config, cell.row(), cell.task(), cell.seed(), cellDir);
+            if (result.images() != null) { // the run names its grid in its own folder; the report, in ours
+                result = result.withImages(outputDir.relativize(cellDir.resolve(result.images())).toString());
+            }
+            record(cell, result, finished, outputDir);
+            List<LrSelection> choices = orderedSelections();
+            synchronized (finished) {
+                List<CellResult> sofar = ordered(plannedCells(), finished);
+                ExperimentReport.write(config, sofar, choices, notRunYet(config, sofar), outputDir);
+            }
+        }
+
+        /** A grid's last point releases the seeds at the rates it chose. */
+        private List<Cell> released(Cell cell) throws IOException {
+            if (!cell.gridPoint()) {
+                return List.of();
+            }
+            ExperimentConfig.MethodRow row = config.methods().stream()
+                    .filter(r -> r.label().equals(cell.row().label())).findFirst().orElseThrow();
+            if (!chooseIfFinished(row, cell.task())) {
+                return List.of();
+            }
+            writeSelections();
+            List<Cell> seeds = seedCellsToRun(row, cell.task());
+            queued.addAndGet(seeds.size());
+            return seeds;
+        }
+
+        /** Records each reusing row's cells from the run of the row it repeats, where that run exists. */
+        private void reuseRuns() throws IOException {
+            for (Cell cell : toReuse) {
+                ExperimentConfig.MethodRow source = firstSameRun(config, cell.row());
+                CellResult original;
+                synchronized (finished) {
+                    original = finished.get(new Cell(source, cell.task(), cell.seed()));
+                }
+                if (original == null) { // the row it repeats is outside the scope and not run yet
+                    continue;
+                }
+                System.err.printf(Locale.ROOT, "peft4j experiment: %s on %s, seed %d is the run of %s%n",
+                        cell.row().label(), cell.task(), cell.seed(), source.label());
+                record(cell, original.relabelled(cell.row().label(), cell.row().groupOrMain()), finished,
+                        outputDir);
+            }
+        }
     }
 
     /** "label on task: k of n seeds" for each row and task short of its seeds, in config order. */
@@ -168,12 +336,8 @@ public final class ExperimentRunner {
         return missing;
     }
 
-    /**
-     * Runs every grid row's points on the selection seed (those not run before), chooses per task and writes the
-     * choices to {@code lr_selection.json}.
-     */
-    private List<LrSelection> selectLearningRates(ExperimentConfig config, Path cellsDir,
-            Map<Cell, CellResult> finished, Path outputDir, ExperimentScope scope) throws IOException {
+    /** Every grid point of every grid row on every task, with the selection seed, in config order. */
+    private static List<Cell> gridCells(ExperimentConfig config) {
         List<Cell> grid = new ArrayList<>();
         for (ExperimentConfig.MethodRow row : config.methods()) {
             if (!row.hasGrid()) {
@@ -187,35 +351,7 @@ public final class ExperimentRunner {
                 }
             }
         }
-        if (grid.isEmpty()) {
-            return List.of();
-        }
-        List<Cell> toRun = new ArrayList<>();
-        for (Cell cell : grid) {
-            Path file = cellsDir.resolve(cell.id() + ".json");
-            if (Files.exists(file)) {
-                finished.put(cell, JSON.readValue(file.toFile(), CellResult.class));
-            } else if (scope.allows(cell.row().label(), cell.task())) {
-                toRun.add(cell);
-            }
-        }
-        System.err.printf(Locale.ROOT, "peft4j experiment: learning-rate grids, %d of %d points to run on seed %d%n",
-                toRun.size(), grid.size(), config.selectionSeedOrFirst());
-        runAll(config, toRun, grid, finished, outputDir, null);
-        List<LrSelection> selections = new ArrayList<>();
-        for (ExperimentConfig.MethodRow row : config.methods()) {
-            if (!row.hasGrid()) {
-                continue;
-            }
-            for (String task : config.tasks()) {
-                LrSelection choice = choose(config, row, task, grid, finished);
-                if (choice != null) {
-                    selections.add(choice);
-                }
-            }
-        }
-        AtomicFiles.writeString(outputDir.resolve("lr_selection.json"), JSON.writeValueAsString(selections));
-        return selections;
+        return grid;
     }
 
     /**
@@ -255,7 +391,7 @@ public final class ExperimentRunner {
     /** A grid point's run of {@code row} (at fixed rates) on {@code task} with the selection seed. */
     private static Cell gridCell(ExperimentConfig config, ExperimentConfig.MethodRow row, String task) {
         long seed = config.selectionSeedOrFirst();
-        return new Cell(row, task, seed, true, "grid__" + ratesId(row, task, seed));
+        return new Cell(row, task, seed, true, GRID_PREFIX + ratesId(row, task, seed));
     }
 
     /** {@link #cellId} with the row's fixed learning rates. */
@@ -268,60 +404,6 @@ public final class ExperimentRunner {
     private static LrSelection find(List<LrSelection> selections, String label, String task) {
         return selections.stream().filter(s -> s.label().equals(label) && s.task().equals(task)).findFirst()
                 .orElse(null);
-    }
-
-    /**
-     * Runs the cells on {@code workers} threads; a failed cell fails the run after the others have finished. With
-     * {@code selections} not null, the report is rewritten after every cell (partial tables while it runs).
-     */
-    private void runAll(ExperimentConfig config, List<Cell> toRun, List<Cell> cells, Map<Cell, CellResult> finished,
-            Path outputDir, List<LrSelection> selections) throws IOException {
-        int total = toRun.size();
-        AtomicInteger started = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Cell cell : toRun) {
-                futures.add(pool.submit(() -> {
-                    System.err.printf(Locale.ROOT, "peft4j experiment: cell %d/%d to run: %s on %s, seed %d%n",
-                            started.incrementAndGet(), total, cell.row().label(), cell.task(), cell.seed());
-                    Path cellDir = outputDir.resolve("runs").resolve(cell.id());
-                    CellResult result = executor.run(config, cell.row(), cell.task(), cell.seed(), cellDir);
-                    if (result.images() != null) { // the run names its grid in its own folder; the report, in ours
-                        result = result.withImages(outputDir.relativize(cellDir.resolve(result.images())).toString());
-                    }
-                    record(cell, result, finished, outputDir);
-                    if (selections != null) {
-                        synchronized (finished) {
-                            List<CellResult> sofar = ordered(cells, finished);
-                            ExperimentReport.write(config, sofar, selections, notRunYet(config, sofar), outputDir);
-                        }
-                    }
-                    return null;
-                }));
-            }
-            IOException failure = null;
-            for (Future<?> future : futures) {
-                try {
-                    future.get();
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (failure == null) {
-                        failure = cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
-                    } else {
-                        failure.addSuppressed(cause);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("Interrupted while waiting for the experiment's cells", e);
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     /** Writes the cell's file (atomically, so a kill never leaves half a cell) and keeps the result. */

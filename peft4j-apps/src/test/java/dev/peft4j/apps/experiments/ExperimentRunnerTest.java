@@ -88,6 +88,22 @@ class ExperimentRunnerTest {
         assertEquals(List.of(), calls, "a finished grid and its seeds are never redone");
     }
 
+    @Test
+    void aGridRowsSeedsRunAsSoonAsItsOwnGridIsFinished(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = config(GRID_CONFIG.replace("\"tasks\": [\"spam\", \"reuters-grain\"]",
+                "\"tasks\": [\"spam\"]").replace("\"method\": \"lora\", \"rank\": 8",
+                "\"method\": \"lora\", \"rank\": 8, \"lr_grid\": [1e-3, 1e-2]"));
+        List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        new ExperimentRunner(gridExecutor(calls)).run(config, tmp);
+        assertEquals(List.of("LoLDU spam s1 lr 1.0E-4", "LoLDU spam s1 lr 0.001", "LoLDU spam s1 lr 0.01",
+                "LoLDU spam s2 lr 0.001", "LoLDU spam s3 lr 0.001", "LoRA spam s1 lr 0.001", "LoRA spam s1 lr 0.01",
+                "LoRA spam s2 lr 0.001", "LoRA spam s3 lr 0.001"), calls, "with one worker, in this order");
+        com.fasterxml.jackson.databind.JsonNode selections = ExperimentRunner.JSON.readTree(
+                tmp.resolve("lr_selection.json").toFile());
+        assertEquals("LoLDU", selections.get(0).get("label").asText());
+        assertEquals("LoRA", selections.get(1).get("label").asText());
+    }
+
     /** Records "label task sSEED lr LR" per call; validation is best at 1e-3, the test split prefers 1e-2. */
     private static CellExecutor gridExecutor(List<String> calls) {
         return (c, row, task, seed, dir) -> {
