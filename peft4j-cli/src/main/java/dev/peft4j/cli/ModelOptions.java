@@ -37,7 +37,7 @@ final class ModelOptions {
                 && !PretrainedLlama.isLlama(model) && !PretrainedDit.isDit(model));
     }
 
-    /** Refuses a diffusion transformer, which {@code train} and {@code eval} do not adapt, naming what does. */
+    /** Refuses a diffusion transformer, which {@code train} does not adapt, naming the commands that take one. */
     void refuseDiffusion() {
         if (PretrainedDit.isDit(model)) {
             throw new IllegalArgumentException("--model '" + model + "' is a diffusion transformer (DiT), and this "

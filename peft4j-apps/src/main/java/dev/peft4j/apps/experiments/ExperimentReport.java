@@ -303,7 +303,8 @@ public final class ExperimentReport {
             return "";
         }
         StringBuilder md = new StringBuilder("\n## every grid point\n\nThe selection seed's runs, one per point: "
-                + "validation score and loss at the best epoch, and the test score there, each as the metric gives it (a fraction, not a percentage).\n\n"
+                + "validation score and loss at the best epoch, and the test score there, each as the metric gives it "
+                + "(a fraction, not a percentage).\n\n"
                 + "| method | task | lr | head lr | validation | validation loss | test | chosen |\n"
                 + "|---|---|---:|---:|---:|---:|---:|---|\n");
         for (ExperimentRunner.LrSelection s : selections) {

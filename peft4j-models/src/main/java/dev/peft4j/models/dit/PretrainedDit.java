@@ -1,7 +1,7 @@
 package dev.peft4j.models.dit;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.models.io.HuggingFaceJson;
 import dev.peft4j.models.io.ShippedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,13 +64,7 @@ public final class PretrainedDit {
         if (Checkpoint.byId(idOrDir) != null) {
             return true;
         }
-        Path config = Path.of(idOrDir).resolve(DitConfig.FILE);
-        try {
-            return Files.isRegularFile(config)
-                    && "dit".equals(new ObjectMapper().readTree(config.toFile()).path("model_type").asText());
-        } catch (IOException e) { // unreadable or not JSON: not a DiT directory; loading it names the problem
-            return false;
-        }
+        return "dit".equals(HuggingFaceJson.modelType(Path.of(idOrDir)));
     }
 
     /**

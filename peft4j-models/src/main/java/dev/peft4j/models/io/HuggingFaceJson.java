@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The JSON of a Hugging Face model directory ({@code config.json}, {@code model.safetensors.index.json}), in one
@@ -40,6 +43,22 @@ public final class HuggingFaceJson {
      */
     public static JsonNode read(String text) throws JsonProcessingException {
         return STRICT.readTree(text);
+    }
+
+    /**
+     * The {@code model_type} of {@code dir/config.json}, or null when the directory has no readable config that names
+     * one: how a command tells a Llama, a ViT and a DiT directory apart before loading any of them (loading it then
+     * names what is wrong with a damaged file).
+     */
+    public static String modelType(Path dir) {
+        Path config = dir.resolve("config.json");
+        try {
+            // lenient: a config damaged in other ways still says what it is, and its loader then refuses the damage
+            return Files.isRegularFile(config)
+                    ? new ObjectMapper().readTree(config.toFile()).path("model_type").textValue() : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** An empty object to fill and pass to {@link #pythonStyle}; keys are written in insertion order. */

@@ -1,7 +1,7 @@
 package dev.peft4j.models.llama;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peft4j.models.io.HuggingFaceJson;
 import dev.peft4j.models.io.ShippedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,13 +44,7 @@ public final class PretrainedLlama {
         if (ID.equals(idOrDir)) {
             return true;
         }
-        Path config = Path.of(idOrDir).resolve(LlamaConfig.FILE);
-        try {
-            return Files.isRegularFile(config)
-                    && "llama".equals(new ObjectMapper().readTree(config.toFile()).path("model_type").asText());
-        } catch (IOException e) { // unreadable or not JSON: not a Llama directory; loading it names the problem
-            return false;
-        }
+        return "llama".equals(HuggingFaceJson.modelType(Path.of(idOrDir)));
     }
 
     /** Loads the shipped model ({@value #ID}) or a model directory, with its tokenizer. */
