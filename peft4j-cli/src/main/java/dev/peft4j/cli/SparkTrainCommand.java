@@ -62,8 +62,8 @@ final class SparkTrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "2", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.003", description = "Adapter learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate;
+    @Option(names = "--lr", description = "Adapter learning rate (default: " + TextLearningRates.HELP + ").")
+    Float learningRate;
 
     @Option(names = "--head-lr", defaultValue = "0.002", description = "Head learning rate (default: ${DEFAULT-VALUE}).")
     float headLearningRate;
@@ -99,6 +99,9 @@ final class SparkTrainCommand implements Callable<Integer> {
         OptionChecks.atLeast("--batch-size", batchPerWorker, 1);
         OptionChecks.atLeast("--epochs", epochs, 1);
         OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+        float adapterLearningRate = learningRate != null ? learningRate
+                : TextLearningRates.forMethod(methodOptions.method);
+        OptionChecks.positive("--lr", adapterLearningRate);
         if (data != null && task != null) {
             throw new IllegalArgumentException("--task and --data both given; choose one");
         }
@@ -133,7 +136,7 @@ final class SparkTrainCommand implements Callable<Integer> {
             }
             SparkTrainConfig config = new SparkTrainConfig(modelOptions.model, modelOptions.maxLength,
                     modelOptions.pooling.name(), SparkTrainConfig.MethodSpecData.of(methodOptions.spec()), epochs,
-                    learningRate, headLearningRate, 0f, 0.06f, workers, batchPerWorker, seed, metric,
+                    adapterLearningRate, headLearningRate, 0f, 0.06f, workers, batchPerWorker, seed, metric,
                     (checkpointDir == null ? output.resolve("checkpoints") : checkpointDir).toAbsolutePath().toString(),
                     checkpointEvery, output.resolve("adapter").toAbsolutePath().toString(),
                     SparkTrainConfig.DEFAULT_MAX_SYNC_FLOATS, null);

@@ -36,12 +36,20 @@ final class TrainCommand implements Callable<Integer> {
     /** {@code --method none}: a decoder scored without fine-tuning (the first row of the paper's Table III). */
     static final String NO_FINE_TUNING = "none";
 
-    /** The defaults that differ between text and image models (measured settings of the README's results). */
-    private record Defaults(float lr, float headLr, int batchSize, int maxTrain) {
-        static final Defaults TEXT = new Defaults(0.003f, 0.002f, 16, 2400);
+    /**
+     * The defaults that differ between text and image models (measured settings of the README's results).
+     *
+     * @param lr null where it depends on the method ({@link TextLearningRates})
+     */
+    private record Defaults(Float lr, float headLr, int batchSize, int maxTrain) {
+        static final Defaults TEXT = new Defaults(null, 0.002f, 16, 2400);
         static final Defaults IMAGE = new Defaults(0.01f, 0.005f, 64, 10000);
         /** maxTrain counts training instructions per kind. */
         static final Defaults DECODER = new Defaults(0.003f, 0.002f, 16, 1000);
+
+        float lrFor(String method) {
+            return lr != null ? lr : TextLearningRates.forMethod(method);
+        }
     }
 
     private static final List<String> TEXT_ONLY = List.of("--max-length", "--pooling", "--data", "--text-column",
@@ -63,7 +71,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     MethodOptions methodOptions;
 
-    @Option(names = "--lr", description = "Adapter learning rate (default: 0.003 text, 0.01 images).")
+    @Option(names = "--lr", description = "Adapter learning rate (default: " + TextLearningRates.HELP
+            + "; 0.01 images; 0.003 a decoder).")
     Float learningRate;
 
     @Option(names = "--head-lr", description = "Head learning rate (default: 0.002 text, 0.005 images).")
@@ -176,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         resultOptions.checkWritable();
         TrainerConfig trainer = TrainerConfig.builder().optEpochs(epochs)
-                .optLearningRate(orDefault(learningRate, defaults.lr()))
+                .optLearningRate(orDefault(learningRate, defaults.lrFor(methodName)))
                 .optHeadLearningRate(orDefault(headLearningRate, defaults.headLr())).optWeightDecay(weightDecay)
                 .optBatchSize(orDefault(batchSize, defaults.batchSize())).optGradientAccumulation(gradientAccumulation)
                 .optWarmupRatio(warmup).optSeed(seed).optSelectionMetric(metric).optOutputDir(output)
