@@ -59,7 +59,8 @@ final class SparkTrainCommand implements Callable<Integer> {
     @Mixin
     MethodOptions methodOptions;
 
-    @Option(names = "--epochs", defaultValue = "2", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}, train's text "
+            + "default).")
     int epochs;
 
     @Option(names = "--lr", description = "Adapter learning rate (default: " + TextLearningRates.HELP + ").")
