@@ -18,7 +18,8 @@ class TextLearningRatesTest {
     /** Registry id to the row of Table I at the budget whose choices set its default. */
     private static final Map<String, String> ROWS = Map.of("loldu", "LoLDU r=64 all-linear", "lora", "LoRA r=8 q,v",
             "pissa", "PiSSA r=8 q,v", "adalora", "AdaLoRA init_r=12 target_r=8 q,v", "vera", "VeRA r=64 q,v", "svfit",
-            "SVFit r=64 all-linear", "bitfit", "BitFit", "full", "FT (full fine-tuning)");
+            "SVFit r=64 all-linear", "bitfit", "BitFit", "fourierft",
+            "FourierFT n=1000 q,v", "full", "FT (full fine-tuning)");
 
     private static final List<String> TASKS = List.of("spam", "reuters-grain", "reuters-corn");
 
