@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -115,6 +118,7 @@ public final class ExperimentRunner {
         private final Map<Cell, CellResult> finished = new LinkedHashMap<>();
         private final List<LrSelection> selections = new ArrayList<>();
         private final List<Cell> toReuse = new ArrayList<>();
+        private final Set<Cell> sharedRunsQueued = new HashSet<>();
         private final AtomicInteger started = new AtomicInteger();
         private final AtomicInteger queued = new AtomicInteger();
 
@@ -207,9 +211,24 @@ public final class ExperimentRunner {
                     toRun.add(cell);
                 } else {
                     toReuse.add(cell);
+                    sharedRunToTrain(cell).ifPresent(toRun::add);
                 }
             }
             return toRun;
+        }
+
+        /**
+         * The run a selected row shares with an earlier row that the scope leaves out ({@code --row r=64}, whose
+         * runs are those of {@code init lu}): it is trained under the earlier row's label, once, so that selecting
+         * a row never trains nothing in silence. Empty when that run is finished, queued or in the scope anyway.
+         */
+        private Optional<Cell> sharedRunToTrain(Cell reusing) throws IOException {
+            ExperimentConfig.MethodRow source = firstSameRun(config, reusing.row());
+            Cell shared = new Cell(source, reusing.task(), reusing.seed());
+            if (scope.allows(source.label(), reusing.task()) || readBack(shared) || !sharedRunsQueued.add(shared)) {
+                return Optional.empty();
+            }
+            return Optional.of(shared);
         }
 
         /** The seed cells of {@code row} on {@code task}, at its chosen rates for a grid row (none before the choice). */

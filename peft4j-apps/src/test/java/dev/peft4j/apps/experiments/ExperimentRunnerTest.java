@@ -38,6 +38,33 @@ class ExperimentRunnerTest {
         assertTrue(Files.readString(tmp.resolve("results.md")).contains("| r=4 | 4 | 650 | 50.40 |"));
     }
 
+    @Test
+    void selectingARowWhoseRunsAnUnselectedRowOwnsTrainsThoseRunsOnce(@TempDir Path tmp) throws Exception {
+        ExperimentConfig config = ExperimentConfig.preset("minilm-ablations-budget"); // r=64 = sigma frozen = init lu
+        List<String> executed = java.util.Collections.synchronizedList(new ArrayList<>());
+        CellExecutor fake = (c, row, task, seed, dir) -> {
+            executed.add(row.label() + " s" + seed);
+            return new CellResult(row.label(), row.groupOrMain(), task, seed, "accuracy", 0.9, 0.9, 0.9, 1,
+                    row.methodSpec().rank(), 650, 1, 1, 1, 1);
+        };
+        ExperimentRunner runner = new ExperimentRunner(fake);
+        List<CellResult> results = runner.run(config, tmp, new ExperimentScope(java.util.Set.of("spam"),
+                List.of("r=64", "sigma"), false));
+
+        List<String> sorted = new ArrayList<>(executed);
+        sorted.sort(null);
+        assertEquals(List.of("init lu s1", "init lu s2", "init lu s3", "sigma trained s1", "sigma trained s2",
+                "sigma trained s3"), sorted, "the shared run once per seed, though two selected rows share it");
+        assertEquals(3, results.stream().filter(r -> r.label().equals("r=64")).count());
+        assertEquals(3, results.stream().filter(r -> r.label().equals("sigma frozen")).count());
+        assertTrue(Files.exists(tmp.resolve("cells/init_lu__spam__s2.json")), "recorded under its owner's label");
+
+        executed.clear();
+        runner.run(config, tmp, new ExperimentScope(java.util.Set.of("spam"), List.of("init"), false));
+        assertEquals(15, executed.size(), "init lu's runs are finished: the other five inits, 3 seeds: " + executed);
+        assertTrue(executed.stream().noneMatch(call -> call.startsWith("init lu")), executed.toString());
+    }
+
     private static final String GRID_CONFIG = "{\"name\": \"grid\", \"model\": \"all-minilm-l6-v2\", "
             + "\"tasks\": [\"spam\", \"reuters-grain\"], \"metrics\": {\"reuters-grain\": \"loss\"}, "
             + "\"seeds\": [1, 2, 3], \"methods\": ["
