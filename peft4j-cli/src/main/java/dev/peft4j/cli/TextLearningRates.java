@@ -20,7 +20,7 @@ import java.util.Map;
  *       measured.
  *   <li>FourierFT n=1000: 1e-1 (spam, the top of its grid 3e-3 to 1e-1), 3e-2 (grain) and 3e-2 (corn).
  *   <li>MELoRA r=8 x4: 1e-3 (spam), 1e-3 (grain) and 3e-3 (corn, the top of its grid 3e-4 to 3e-3).
- *   <li>BitFit: 3e-3 (spam, the top of its grid 3e-4 to 3e-3), 1e-3 (grain) and 1e-3 (corn).
+ *   <li>BitFit: 3e-3 (spam), 1e-3 (grain) and 1e-3 (corn), inside its grid (3e-4 to 1e-2).
  *   <li>Full fine-tuning: 1e-4 (spam), 3e-5 (grain) and 1e-5 (corn).
  * </ul>
  *
